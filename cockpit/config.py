@@ -1,0 +1,336 @@
+"""The launch config: schema, loading and errors that name file:line:col and the field.
+
+One YAML file per launch (see `examples/`). Each source has its own section model;
+values are validated with pydantic, durations (`5s`, `2m`, `500ms`) become float
+seconds, paths are resolved relative to the config file with `~` expanded, and
+`${ENV_VAR}` / `${ENV_VAR:-default}` are interpolated in string values. Secrets never
+sit in the file: a section names `*_env` or `*_file` and `read_secret` fetches them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from cockpit.redact import redact, register_secret
+from cockpit.yamlpos import Located, Position, YamlError, load_located
+
+# ---------------------------------------------------------------- field types
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
+
+
+def parse_duration(value: Any) -> float:
+    """`5s`, `2m`, `500ms`, `1h`, `1d` or a bare number of seconds -> float seconds."""
+    if isinstance(value, bool):
+        raise ValueError("expected a duration like 5s, 2m or 500ms")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    else:
+        match = _DURATION.match(str(value))
+        if not match:
+            raise ValueError(f"{value!r} is not a duration; write e.g. 5s, 2m, 500ms or 1h")
+        seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    if seconds < 0 or seconds > 366 * 86400:
+        raise ValueError(f"duration {value!r} is out of range")
+    return seconds
+
+
+def format_duration(seconds: float) -> str:
+    """Inverse of parse_duration for display: 300 -> '5m', 0.5 -> '500ms'."""
+    if seconds < 1:
+        return f"{seconds * 1000:g}ms"
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds / size:g}{unit}"
+    return f"{seconds:g}s"
+
+
+Duration = Annotated[float, BeforeValidator(parse_duration)]
+
+
+def _resolve_path(value: Path, info: ValidationInfo) -> Path:
+    base = (info.context or {}).get("base_dir")
+    path = Path(os.path.expanduser(str(value)))
+    if not path.is_absolute() and base is not None:
+        path = Path(base) / path
+    return path
+
+
+ConfigPath = Annotated[Path, AfterValidator(_resolve_path)]
+
+_IDENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$")
+
+
+def _identifier(value: str) -> str:
+    """Names that reach command lines (releases, namespaces, contexts) must be plain."""
+    if not _IDENT.match(value):
+        raise ValueError(
+            f"{value!r} is not a plain name (letters, digits, '.', '_', '-'; not starting with '-')"
+        )
+    return value
+
+
+Identifier = Annotated[str, AfterValidator(_identifier)]
+
+
+class Section(BaseModel):
+    """Base of every config section: unknown keys are errors (typos must not pass)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def read_secret(env: str | None = None, file: Path | None = None) -> str | None:
+    """The secret from `$env` or from `file` (first line), registered for redaction."""
+    value: str | None = None
+    if env:
+        value = os.environ.get(env)
+        if value is None:
+            raise ConfigError([ConfigProblem(None, env, f"environment variable {env} is not set")])
+    elif file:
+        try:
+            value = Path(file).expanduser().read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(
+                [ConfigProblem(None, str(file), f"cannot read secret file: {exc.strerror}")]
+            ) from None
+    register_secret(value)
+    return value
+
+
+# ---------------------------------------------------------------- sections
+
+
+class HttpCheck(Section):
+    """A built-in HTTP health check: status code and latency of one URL."""
+
+    url: str
+    every: Duration = 10.0
+    timeout: Duration = 5.0
+    stale_after: Duration | None = None
+    expect_status: list[int] = Field(default_factory=lambda: [200])
+    verify: bool = True
+    ca_file: ConfigPath | None = None
+    token_env: str | None = None
+    token_file: ConfigPath | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, v: str) -> str:
+        if not re.match(r"^https?://", v):
+            raise ValueError("must start with http:// or https://")
+        return v
+
+
+class KubernetesConfig(Section):
+    context: str | None = None
+    contexts: list[str] = Field(default_factory=list)
+    kubeconfig: ConfigPath | None = None
+    namespace: str | None = None
+    namespaces: list[str] = Field(default_factory=list)
+    selector: str | None = None
+    every: Duration = 2.0
+    stale_after: Duration = 30.0
+    in_cluster: bool = False
+
+
+class QueryConfig(Section):
+    """One named Prometheus query, with how to show it and when it breaches."""
+
+    query: str
+    unit: Literal["ratio", "seconds", "count", "rate"] | None = None
+    warn: float | None = None
+    fail: float | None = None
+    direction: Literal["above", "below"] = "above"
+    for_: Duration = Field(default=0.0, alias="for")
+    compare: str | None = None  # e.g. "1d" or "7d": the same query that long ago
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class PrometheusConfig(Section):
+    url: str
+    token_env: str | None = None
+    token_file: ConfigPath | None = None
+    username: str | None = None
+    password_env: str | None = None
+    password_file: ConfigPath | None = None
+    ca_file: ConfigPath | None = None
+    verify: bool = True
+    timeout: Duration = 10.0
+    every: Duration = 5.0
+    stale_after: Duration | None = None
+    history: Duration = 1800.0
+    compare: str | None = None
+    queries: dict[str, str | QueryConfig] = Field(default_factory=dict)
+
+    def query(self, name: str) -> QueryConfig:
+        q = self.queries[name]
+        return QueryConfig(query=q) if isinstance(q, str) else q
+
+
+class GpuConfig(Section):
+    source: Literal["dcgm", "nvml"] = "dcgm"
+    every: Duration = 5.0
+    stale_after: Duration | None = None
+    idle_below: float = 0.05
+    saturated_above: float = 0.95
+
+
+class AsrProbeConfig(Section):
+    url: str
+    protocol: Literal["vosk", "deepgram", "generic"] = "vosk"
+    audio: ConfigPath
+    expect: str
+    every: Duration = 60.0
+    stale_after: Duration | None = None
+    timeout: Duration = 30.0
+    token_env: str | None = None
+    token_file: ConfigPath | None = None
+    ca_file: ConfigPath | None = None
+    verify: bool = True
+
+
+class HelmTarget(Section):
+    release: Identifier
+    namespace: Identifier
+    kube_context: Identifier | None = None
+    timeout: Duration = 300.0
+
+
+class EcsTarget(Section):
+    cluster: Identifier
+    service: Identifier
+    region: str | None = None
+    endpoint_url: str | None = None
+
+
+class RollbackConfig(Section):
+    helm: HelmTarget | None = None
+    ecs: EcsTarget | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> RollbackConfig:
+        if (self.helm is None) == (self.ecs is None):
+            raise ValueError("give exactly one rollback target: helm or ecs")
+        return self
+
+
+class LaunchConfig(Section):
+    """The whole launch config file."""
+
+    launch: str
+    window_opens: datetime | None = None
+    checklist: ConfigPath
+    layout: str | None = None
+    store: str | None = None
+    bus: str | None = None
+    captains: list[str] = Field(default_factory=list)
+    bell_on_nogo: bool = True
+    http: dict[str, HttpCheck] = Field(default_factory=dict)
+    kubernetes: KubernetesConfig | None = None
+    prometheus: PrometheusConfig | None = None
+    gpu: GpuConfig | None = None
+    asr_probe: AsrProbeConfig | None = None
+    rollback: RollbackConfig | None = None
+
+    # Set by load_config, not by the file.
+    path: Path | None = Field(default=None, exclude=True)
+
+    @field_validator("http")
+    @classmethod
+    def _check_names(cls, v: dict[str, HttpCheck]) -> dict[str, HttpCheck]:
+        for name in v:
+            if not re.match(r"^[a-z][a-z0-9_-]*$", name):
+                raise ValueError(f"check name {name!r}: use lower-case letters, digits, _ or -")
+        return v
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent if self.path else Path.cwd()
+
+    def store_path(self) -> Path:
+        """The SQLite event log of this launch (one database per launch)."""
+        if self.store:
+            if self.store.startswith("sqlite:///"):
+                return Path(os.path.expanduser(self.store.removeprefix("sqlite:///")))
+            if "://" not in self.store:
+                return Path(os.path.expanduser(self.store))
+        state = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
+        slug = re.sub(r"[^a-z0-9]+", "-", self.launch.lower()).strip("-") or "launch"
+        return state / "cockpit" / f"{slug}.db"
+
+
+# ---------------------------------------------------------------- errors
+
+
+class ConfigProblem:
+    """One problem: where (file:line:col), which field, what."""
+
+    def __init__(self, position: Position | None, field: str | None, message: str) -> None:
+        self.position = position
+        self.field = field
+        self.message = redact(message)
+
+    def __str__(self) -> str:
+        where = f"{self.position}: " if self.position else ""
+        what = f"{self.field}: " if self.field else ""
+        return f"{where}{what}{self.message}"
+
+
+class ConfigError(Exception):
+    """Every problem found in a config, one readable line each."""
+
+    def __init__(self, problems: list[ConfigProblem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def _problems_from(exc: ValidationError, located: Located) -> list[ConfigProblem]:
+    problems = []
+    for err in exc.errors():
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and "[" in p))
+        # pydantic reports union members (`str`, `QueryConfig`) as loc parts: drop them.
+        loc = tuple(p for p in loc if p not in ("str", "QueryConfig", "function-after"))
+        dotted = ".".join(str(p) for p in loc) or "(top)"
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            message = "unknown field (check the spelling; see examples/reference.yaml)"
+        elif err["type"] == "missing":
+            message = "required field is missing"
+        problems.append(ConfigProblem(located.position(loc), dotted, message))
+    return problems
+
+
+def load_config(path: str | os.PathLike[str]) -> LaunchConfig:
+    """Load and validate a launch config; raises ConfigError listing every problem."""
+    file = Path(path)
+    try:
+        located = load_located(file, interpolate_env=True)
+    except YamlError as exc:
+        raise ConfigError([ConfigProblem(exc.position, None, exc.message)]) from None
+    if not isinstance(located.data, dict):
+        raise ConfigError([ConfigProblem(located.position(()), None, "expected a mapping")])
+    try:
+        config = LaunchConfig.model_validate(
+            located.data, context={"base_dir": file.resolve().parent}
+        )
+    except ValidationError as exc:
+        raise ConfigError(_problems_from(exc, located)) from None
+    return config.model_copy(update={"path": file.resolve()})
