@@ -193,18 +193,66 @@ class GpuConfig(Section):
     saturated_above: float = 0.95
 
 
+class GenericAsrProtocol(Section):
+    """How to speak to a service that is neither vosk nor deepgram, without code.
+
+    Paths are dotted JSON paths into each server message (`result.text`,
+    `channel.alternatives.0.transcript`). With `final_flag_path`, the text at
+    `final_path` is final when that flag is true and partial otherwise.
+    """
+
+    final_path: str
+    partial_path: str | None = None
+    final_flag_path: str | None = None
+    start_message: dict[str, Any] | str | None = None
+    end_message: dict[str, Any] | str | None = None
+
+
 class AsrProbeConfig(Section):
+    """The streaming ASR smoke probe: where, how, and what counts as passing."""
+
     url: str
     protocol: Literal["vosk", "deepgram", "generic"] = "vosk"
+    generic: GenericAsrProtocol | None = None
     audio: ConfigPath
-    expect: str
+    expect: str | None = None  # default: the text file beside the audio (smoke-en.txt)
     every: Duration = 60.0
     stale_after: Duration | None = None
+    # deadlines: every phase has one, and `timeout` bounds the whole probe
     timeout: Duration = 30.0
+    connect_timeout: Duration = 5.0
+    final_timeout: Duration = 10.0
+    # streaming: 100 ms chunks at real-time pace; speed > 1 streams faster (load checks)
+    chunk: Duration = 0.1
+    speed: float = Field(default=1.0, gt=0, le=100)
+    sample_rate: int = Field(default=16000, ge=8000, le=48000)
+    # auth: a token from env or file, sent as `auth_header: auth_scheme token`
     token_env: str | None = None
     token_file: ConfigPath | None = None
+    auth_header: str = "Authorization"
+    auth_scheme: str = "Bearer"  # "Token" for deepgram; "" sends the bare token
+    headers: dict[str, str] = Field(default_factory=dict)  # extra, non-secret
     ca_file: ConfigPath | None = None
-    verify: bool = True
+    verify: bool = True  # false only for a rehearsal: the probe warns on every run
+    max_frame: int = Field(default=1 << 20, ge=1024)  # bytes; a larger server frame fails
+    # pass thresholds
+    max_wer: float = Field(default=0.2, ge=0, le=1)
+    max_connect: Duration = 2.0
+    max_first_partial: Duration = 2.0
+    max_final_latency: Duration = 2.0
+
+    @field_validator("url")
+    @classmethod
+    def _ws_url(cls, v: str) -> str:
+        if not re.match(r"^wss?://", v):
+            raise ValueError("must start with ws:// or wss://")
+        return v
+
+    @model_validator(mode="after")
+    def _generic_needs_paths(self) -> AsrProbeConfig:
+        if self.protocol == "generic" and self.generic is None:
+            raise ValueError("protocol generic needs a `generic:` section (final_path at least)")
+        return self
 
 
 class HelmTarget(Section):
