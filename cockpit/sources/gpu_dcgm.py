@@ -106,8 +106,10 @@ class DcgmReader:
         node = labels.get(self.node_label) or next(
             (labels[n] for n in NODE_FALLBACKS if labels.get(n)), "?"
         )
-        gpu = labels.get("gpu") or labels.get("device", "").removeprefix("nvidia") or labels.get(
-            "UUID", "?"
+        gpu = (
+            labels.get("gpu")
+            or labels.get("device", "").removeprefix("nvidia")
+            or labels.get("UUID", "?")
         )
         return (node, gpu)
 

@@ -20,7 +20,9 @@ from cockpit.sources.gpu_model import (
 GIB = 1024.0**3
 
 
-def g(node: str, gpu: str, util: float | None, used: float = 10, total: float = 80, **kw) -> GpuStat:
+def g(
+    node: str, gpu: str, util: float | None, used: float = 10, total: float = 80, **kw
+) -> GpuStat:
     return GpuStat(node=node, gpu=gpu, util=util, mem_used=used * GIB, mem_total=total * GIB, **kw)
 
 
@@ -51,7 +53,13 @@ def test_thresholds_are_configurable():
 
 
 def test_snapshot_groups_by_node_in_index_order():
-    gpus = [g("b", "1", 0.5), g("a", "10", 0.5), g("a", "2", 0.5), g("b", "0", 0.5), g("a", "0", 0.1)]
+    gpus = [
+        g("b", "1", 0.5),
+        g("a", "10", 0.5),
+        g("a", "2", 0.5),
+        g("b", "0", 0.5),
+        g("a", "0", 0.1),
+    ]
     snap = build_snapshot("dcgm", gpus)
     assert [n.node for n in snap.nodes] == ["a", "b"]
     assert [x.gpu for x in snap.nodes[0].gpus] == ["0", "2", "10"]  # numeric, not text, order
@@ -88,7 +96,14 @@ def test_summary_and_signals():
         "gpu.saturated": 1.0,
     }
     line = s.line()
-    assert line == "4 GPUs · util avg 50% max 100% · mem max 75% · 80°C max · 1.2 kW · 1 idle, 1 saturated, 1 XID"
+    assert line.split(" · ") == [
+        "4 GPUs",
+        "util avg 50% max 100%",
+        "mem max 75%",
+        "80°C max",
+        "1.2 kW",
+        "1 idle, 1 saturated, 1 XID",
+    ]
 
 
 def test_no_gpus_is_no_data_except_the_count():
@@ -102,7 +117,9 @@ def test_xid_tracker_baseline_then_news():
     t = XidTracker("dcgm")
     assert t.update([g("a", "0", 0.5, xid=13), g("a", "1", 0.5)]) == []  # already there at start
     assert t.update([g("a", "0", 0.5, xid=13), g("a", "1", 0.5)]) == []  # unchanged
-    events = t.update([g("a", "0", 0.5, xid=13), g("a", "1", 0.5, xid=79, pod="w-1", namespace="asr")])
+    events = t.update(
+        [g("a", "0", 0.5, xid=13), g("a", "1", 0.5, xid=79, pod="w-1", namespace="asr")]
+    )
     assert len(events) == 1
     e = events[0]
     assert e.kind == EventKind.GPU and e.severity == Severity.ERROR

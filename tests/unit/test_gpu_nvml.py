@@ -56,7 +56,9 @@ async def test_driver_missing_names_nvmls_reason():
 
 
 async def test_one_gpu_read_in_a_worker_thread():
-    nv = FakeNvml([FakeGpu(processes=[(4242, "tritonserver", 18_000 * MIB), (77, "python3", None)])])
+    nv = FakeNvml(
+        [FakeGpu(processes=[(4242, "tritonserver", 18_000 * MIB), (77, "python3", None)])]
+    )
     threads: set[str] = set()
     real = nv.nvmlDeviceGetUtilizationRates
 
