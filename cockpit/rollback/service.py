@@ -1,0 +1,251 @@
+"""Rollback for one launch: plan, authorize, lock, start the runner, follow, log.
+
+The screen and the headless CLI both go through `Rollbacks`, so they share the
+lock, the journal, the log and the exit code. Nothing here imports Textual.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cockpit.model import whoami
+from cockpit.rollback import events, journal
+from cockpit.rollback.helm import plan_helm, rollback_argv
+from cockpit.rollback.lock import LockHeld, LockInfo, RollbackLock
+from cockpit.rollback.plan import Plan, RollbackError
+from cockpit.rollback.validate import check
+
+DEFAULT_LOCK_TTL = 1800.0
+
+
+class NotCaptain(RollbackError):
+    """The operator may look at the plan but not execute it."""
+
+
+def is_captain(user: str, captains: Iterable[str]) -> bool:
+    """`user` is `name@host`; a captain entry `name` matches any host, `name@host` only that."""
+    name = user.split("@", 1)[0]
+    for captain in captains:
+        captain = captain.strip()
+        if captain and (captain == user or ("@" not in captain and captain == name)):
+            return True
+    return False
+
+
+def state_dir_for(config: Any) -> Path:
+    """Where this launch keeps its rollback lock and journals (beside its event log)."""
+    rb = getattr(config, "rollback", None)
+    configured = getattr(rb, "state_dir", None)
+    if configured:
+        return Path(configured)
+    store_path = Path(config.store_path())
+    return store_path.with_name(store_path.stem + ".rollback")
+
+
+def store_spec(config: Any) -> str | None:
+    """What the runner opens to record the end event itself (None: the cockpit records it)."""
+    store = getattr(config, "store", None)
+    if store and re.match(r"^[a-z][a-z0-9+]*://", store) and not store.startswith("sqlite:///"):
+        return store
+    return f"sqlite:///{config.store_path()}"
+
+
+@dataclass
+class Run:
+    """A started (or recovered) rollback: follow its output, wait for its outcome."""
+
+    dir: Path
+    rollbacks: Rollbacks
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def rollback_id(self) -> str:
+        return self.dir.name
+
+    def state(self) -> journal.JournalState | None:
+        if self.process is not None:
+            self.process.poll()  # reap our child, so a finished runner is not a zombie
+        return journal.read(self.dir)
+
+    def lines(self, poll: float = 0.1) -> AsyncIterator[str]:
+        """Output lines as they come, until the rollback has finished."""
+        return journal.follow(self.dir, poll=poll)
+
+    async def wait(self, poll: float = 0.1) -> journal.JournalState:
+        """The outcome, once finished; records the end event (once, whoever else does)."""
+        while True:
+            state = self.state()
+            if state is None:
+                raise RollbackError(f"the journal in {self.dir} is unreadable")
+            if state.finished:
+                self.rollbacks.record(events.end_event(state))
+                return state
+            await asyncio.sleep(poll)
+
+
+class Rollbacks:
+    """The rollback of one launch config, writing its events to `sink` (store or engine)."""
+
+    def __init__(
+        self,
+        config: Any,
+        sink: Any = None,
+        user: str | None = None,
+        state_dir: Path | None = None,
+        python: str = sys.executable,
+    ) -> None:
+        if getattr(config, "rollback", None) is None:
+            raise RollbackError("the launch config has no rollback section")
+        self.config = config
+        self.target = config.rollback
+        self.sink = sink
+        self.user = user or whoami()
+        self.state_dir = Path(state_dir) if state_dir else state_dir_for(config)
+        self.python = python
+        ttl = getattr(self.target, "lock_ttl", None) or DEFAULT_LOCK_TTL
+        self.lock = RollbackLock(self.state_dir / "rollback.lock", ttl=ttl)
+        self.journal_root = self.state_dir / "journal"
+
+    # -------------------------------------------------------------- who and what
+
+    @property
+    def captains(self) -> list[str]:
+        return list(getattr(self.config, "captains", None) or [])
+
+    def may_execute(self, user: str | None = None) -> bool:
+        return is_captain(user or self.user, self.captains)
+
+    def record(self, event: Any) -> bool:
+        return events.record(self.sink, event)
+
+    async def plan(
+        self, revision: int | None = None, verdict: str | None = None, failing: Sequence[str] = ()
+    ) -> Plan:
+        """Work out the rollback (nothing changes) and log the plan."""
+        if self.target.helm is not None:
+            h = self.target.helm
+            plan = await plan_helm(
+                h.release,
+                h.namespace,
+                context=h.kube_context,
+                timeout=h.timeout,
+                pick=revision,
+                helm=getattr(h, "helm", None) or None,
+            )
+        else:
+            from cockpit.rollback.ecs import plan_ecs_sync  # noqa: PLC0415 - boto3 is optional
+
+            e = self.target.ecs
+            plan = await asyncio.to_thread(
+                plan_ecs_sync,
+                e.cluster,
+                e.service,
+                e.region,
+                e.endpoint_url,
+                getattr(e, "timeout", 600.0),
+                revision,
+            )
+        self.record(events.plan_event(plan, verdict, failing))
+        return plan
+
+    # -------------------------------------------------------------- execute
+
+    def holder(self) -> LockInfo | None:
+        return self.lock.holder()
+
+    def start(self, plan: Plan, confirmed_by: str | None = None) -> Run:
+        """Confirm and start `plan` in its own process; raises NotCaptain or LockHeld."""
+        who = confirmed_by or self.user
+        if not self.may_execute(who):
+            self.record(events.denied_event(plan, who, self.captains))
+            raise NotCaptain(
+                f"{who} is not a captain of this launch (captains: "
+                f"{', '.join(self.captains) or 'none configured'}): the plan is read-only"
+            )
+        self._revalidate(plan)
+        self.lock.acquire(plan.id)
+        try:
+            d = journal.create(
+                self.journal_root,
+                plan,
+                who,
+                {"lock": str(self.lock.path), "store": store_spec(self.config)},
+            )
+            self.record(events.confirm_event(plan, who))
+            err = open(d / journal.RUNNER_ERR, "wb")  # noqa: SIM115
+            try:
+                proc = subprocess.Popen(
+                    [self.python, "-m", "cockpit.rollback.runner", str(d)],
+                    stdin=subprocess.DEVNULL,
+                    stdout=err,
+                    stderr=err,
+                    start_new_session=True,
+                    close_fds=True,
+                    cwd=str(d),
+                    env=self._runner_env(),
+                )
+            finally:
+                err.close()
+            self.lock.hand_over(plan.id, proc.pid)
+        except BaseException:
+            self.lock.release(plan.id)
+            raise
+        self.record(events.start_event(plan, who, proc.pid))
+        return Run(d, self, proc)
+
+    def _runner_env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        # The runner imports cockpit from wherever this process did.
+        root = str(Path(__file__).resolve().parents[2])
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+        env.setdefault("COCKPIT_USER", self.user.split("@", 1)[0])
+        return env
+
+    def _revalidate(self, plan: Plan) -> None:
+        """The plan must still match the config target and pass the identifier checks."""
+        if plan.kind == "helm":
+            h = self.target.helm
+            if h is None or plan.target != h.release or plan.namespace != h.namespace:
+                raise RollbackError("the plan does not match the configured helm target")
+            expected = rollback_argv(
+                plan.argv[0], h.release, plan.to.number, h.namespace, h.kube_context, plan.timeout
+            )
+            if tuple(expected) != plan.argv:
+                raise RollbackError("the plan's command does not match the configured target")
+        else:
+            e = self.target.ecs
+            if e is None or plan.call.get("service") != e.service or plan.cluster != e.cluster:
+                raise RollbackError("the plan does not match the configured ECS target")
+            check("cluster", plan.call["cluster"])
+            check("service", plan.call["service"])
+
+    # -------------------------------------------------------------- after a restart
+
+    def journals(self) -> list[journal.JournalState]:
+        return journal.all_journals(self.journal_root)
+
+    def recover(self) -> list[Run]:
+        """On start: log the outcome of every finished rollback (no-op if already logged)
+        and return the ones still running, to follow."""
+        running = []
+        for state in self.journals():
+            if state.finished:
+                self.record(events.end_event(state))
+            else:
+                running.append(Run(state.dir, self))
+        return running
+
+    def latest(self) -> journal.JournalState | None:
+        states = self.journals()
+        return states[-1] if states else None
+
+
+__all__ = ["LockHeld", "NotCaptain", "Rollbacks", "Run", "is_captain"]
