@@ -163,6 +163,20 @@ class QueryConfig(Section):
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
+    @field_validator("compare")
+    @classmethod
+    def _offset(cls, v: str | None) -> str | None:
+        if v is not None and parse_duration(v) <= 0:
+            raise ValueError("compare needs a positive offset such as 1d or 7d")
+        return v
+
+    @field_validator("query")
+    @classmethod
+    def _nonempty(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("empty PromQL expression")
+        return v
+
 
 class PrometheusConfig(Section):
     url: str
@@ -177,8 +191,35 @@ class PrometheusConfig(Section):
     every: Duration = 5.0
     stale_after: Duration | None = None
     history: Duration = 1800.0
+    retries: int = Field(default=1, ge=0, le=5)  # per query per cycle, for network trouble
     compare: str | None = None
     queries: dict[str, str | QueryConfig] = Field(default_factory=dict)
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, v: str) -> str:
+        if not re.match(r"^https?://", v):
+            raise ValueError("must start with http:// or https://")
+        return v
+
+    @field_validator("compare")
+    @classmethod
+    def _offset(cls, v: str | None) -> str | None:
+        if v is not None and parse_duration(v) <= 0:
+            raise ValueError("compare needs a positive offset such as 1d or 7d")
+        return v
+
+    @field_validator("queries")
+    @classmethod
+    def _names(cls, v: dict[str, str | QueryConfig]) -> dict[str, str | QueryConfig]:
+        for name, q in v.items():
+            if not re.match(r"^[a-z][a-z0-9_]*(\.[a-z0-9_-]+)*$", name):
+                raise ValueError(
+                    f"query name {name!r}: use lower-case letters, digits and _ (dots for groups)"
+                )
+            if isinstance(q, str) and not q.strip():
+                raise ValueError(f"query {name!r} is empty")
+        return v
 
     def query(self, name: str) -> QueryConfig:
         q = self.queries[name]
