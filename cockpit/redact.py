@@ -10,7 +10,10 @@ _known: set[str] = set()
 
 # user:password@ in URLs/DSNs, bearer tokens, and key=value pairs whose key says "secret".
 _PATTERNS = [
-    (re.compile(r"(?P<pre>[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:)[^@\s]+(?P<post>@)"), r"\g<pre>***\g<post>"),
+    (
+        re.compile(r"(?P<pre>[a-zA-Z][a-zA-Z0-9+.-]*://[^:/@\s]*:)[^@\s]+(?P<post>@)"),
+        r"\g<pre>***\g<post>",
+    ),
     (re.compile(r"(?i)(?P<pre>\bbearer\s+)[A-Za-z0-9._~+/=-]{6,}"), r"\g<pre>***"),
     (
         re.compile(

@@ -114,6 +114,10 @@ def _build(node: yaml.Node, path: PathKey, positions: dict, file: str, env: bool
                 kpos = Position(file, key_node.start_mark.line + 1, key_node.start_mark.column + 1)
                 raise YamlError(kpos, f"duplicate key {key!r}")
             out[key] = _build(value_node, (*path, key), positions, file, env)
+            # Point at the key (`  fail: abc` -> its line), which is what a person looks for.
+            positions[(*path, key)] = Position(
+                file, key_node.start_mark.line + 1, key_node.start_mark.column + 1
+            )
         return out
     if isinstance(node, yaml.SequenceNode):
         return [_build(v, (*path, i), positions, file, env) for i, v in enumerate(node.value)]

@@ -1,0 +1,21 @@
+"""Live signal sources, and the one place that builds them from a launch config.
+
+Each area adds one line to `build_sources`; heavy client libraries are imported
+inside the branch that needs them, so a config without Kubernetes never loads it.
+"""
+
+from __future__ import annotations
+
+from cockpit.config import LaunchConfig
+from cockpit.model import Source
+
+
+def build_sources(config: LaunchConfig) -> list[Source]:
+    from cockpit.sources.http import HttpSource
+
+    sources: list[Source] = [HttpSource(name, check) for name, check in config.http.items()]
+    if config.prometheus is not None and config.prometheus.queries:
+        from cockpit.sources.prometheus import PrometheusSource
+
+        sources.append(PrometheusSource(config.prometheus))
+    return sources

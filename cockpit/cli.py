@@ -1,0 +1,52 @@
+"""`cockpit`: the command line. Each subcommand lives in `cockpit/commands/<name>.py`.
+
+A command module's `register(subparsers)` adds its parser and sets `handler`, a
+function of the parsed args returning the exit code. Modules import their heavy
+parts (Textual, kubernetes, boto3) inside the handler, so `cockpit check` and the
+other headless commands start fast and never load the screen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from cockpit import __version__
+
+COMMANDS = ["run", "demo", "check", "probe", "rollback", "validate", "log", "checklist"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cockpit",
+        description="Launch cockpit: is this launch healthy, and if not, what do I do?",
+    )
+    parser.add_argument("--version", action="version", version=f"cockpit {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"cockpit.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"cockpit.commands.{name}":
+                continue  # not built in this version
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # `cockpit log list | head`: the reader left; not an error
+        sys.stderr.close()
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

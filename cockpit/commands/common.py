@@ -1,0 +1,76 @@
+"""What the headless commands share: loading a launch (config, store, engine) with
+errors printed as one line each and exit code 3, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import dataclass
+
+from cockpit.checklist import ChecklistError, unknown_signals
+from cockpit.config import ConfigError, LaunchConfig, load_config
+
+EXIT_GO, EXIT_NO_GO, EXIT_HOLD, EXIT_CONFIG = 0, 1, 2, 3
+
+
+class Abort(Exception):
+    """Stop the command with `code` after printing `lines` to stderr."""
+
+    def __init__(self, lines: list[str], code: int = EXIT_CONFIG) -> None:
+        self.lines, self.code = lines, code
+        super().__init__("\n".join(lines))
+
+
+def add_config_argument(parser: argparse.ArgumentParser, positional: bool = True) -> None:
+    if positional:
+        parser.add_argument("config", metavar="CONFIG", help="the launch config (YAML)")
+    else:
+        parser.add_argument("-c", "--config", default=os.environ.get("COCKPIT_CONFIG"),
+                            help="the launch config (default: $COCKPIT_CONFIG)")
+    parser.add_argument("--store", help="event log file to use instead of the config's")
+
+
+def config_from(args: argparse.Namespace) -> LaunchConfig:
+    if not getattr(args, "config", None):
+        raise Abort(["cockpit: no launch config: pass -c CONFIG or set COCKPIT_CONFIG"])
+    try:
+        return load_config(args.config)
+    except ConfigError as exc:
+        raise Abort([str(p) for p in exc.problems]) from None
+
+
+@dataclass
+class Launch:
+    config: LaunchConfig
+    engine: object  # cockpit.engine.Engine; typed loosely to keep this module light
+
+
+def engine_from(args: argparse.Namespace, validate_signals: bool = True) -> Launch:
+    """Config, store and engine for a command; every problem raised as Abort(code 3)."""
+    from cockpit.engine import Engine
+    from cockpit.store import open_store
+
+    config = config_from(args)
+    try:
+        store = open_store(config, getattr(args, "store", None))
+        engine = Engine(config, store)
+    except ConfigError as exc:
+        raise Abort([str(p) for p in exc.problems]) from None
+    except ChecklistError as exc:
+        raise Abort(exc.problems) from None
+    if validate_signals:
+        problems = unknown_signals(engine.checklist, engine.known_signal)
+        if problems:
+            raise Abort(problems)
+    return Launch(config, engine)
+
+
+def run_command(body, args: argparse.Namespace) -> int:  # noqa: ANN001
+    """Run `body(args)`, turning Abort into its lines on stderr and its exit code."""
+    try:
+        return int(body(args) or 0)
+    except Abort as exc:
+        for line in exc.lines:
+            print(line, file=sys.stderr)
+        return exc.code

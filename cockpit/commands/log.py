@@ -1,0 +1,175 @@
+"""`cockpit log add|list|export`: the incident log from the shell.
+
+`export --format md` writes the post-mortem timeline: verdict changes, breaches,
+ticks, notes and rollbacks in order, with UTC times and who, ready to paste.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from datetime import UTC, datetime
+
+from cockpit.commands.common import Abort, add_config_argument, config_from, run_command
+from cockpit.config import ConfigError, parse_duration
+from cockpit.model import Event, EventKind, Severity, now, whoami
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("log", help="add to, list or export the incident log",
+                            description=__doc__,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    actions = parser.add_subparsers(dest="log_action", metavar="ACTION", required=True)
+
+    add = actions.add_parser("add", help="add a note")
+    add.add_argument("text", help="the note")
+    add.add_argument("--severity", default="info", choices=[s.value for s in Severity])
+    add_config_argument(add, positional=False)
+    add.set_defaults(handler=lambda args: run_command(_add, args))
+
+    listing = actions.add_parser("list", help="list events, oldest first")
+    _filters(listing)
+    listing.add_argument("--json", action="store_true", help="one JSON object per line")
+    listing.set_defaults(handler=lambda args: run_command(_list, args))
+
+    export = actions.add_parser("export", help="the post-mortem timeline (Markdown or JSON)")
+    _filters(export)
+    export.add_argument("--format", choices=["md", "json"], default="md")
+    export.add_argument("-o", "--output", help="write to this file instead of stdout")
+    export.set_defaults(handler=lambda args: run_command(_export, args))
+
+
+def _filters(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--since", help="only the last DURATION (e.g. 30m, 2h, 1d)")
+    parser.add_argument("--kind", action="append", default=[],
+                        help="only these kinds (repeat, or comma-separate): "
+                        + ", ".join(k.value for k in EventKind))
+    parser.add_argument("--all", action="store_true", help="include debug events (sessions)")
+    add_config_argument(parser, positional=False)
+
+
+def _store(args: argparse.Namespace):  # noqa: ANN202
+    from cockpit.store import open_store
+    from cockpit.store.sqlite import SqliteStore
+
+    if args.store and not args.config:
+        return SqliteStore(args.store), None
+    config = config_from(args)
+    try:
+        return open_store(config, args.store), config
+    except ConfigError as exc:
+        raise Abort([str(p) for p in exc.problems]) from None
+
+
+def _select(args: argparse.Namespace) -> tuple[list[Event], object]:
+    store, config = _store(args)
+    since = None
+    if args.since:
+        try:
+            since = now() - parse_duration(args.since)
+        except ValueError as exc:
+            raise Abort([f"--since: {exc}"]) from None
+    kinds = [k.strip() for arg in args.kind for k in arg.split(",") if k.strip()] or None
+    events = store.events(since=since, kinds=kinds)
+    if not args.all:
+        events = [e for e in events if e.severity != Severity.DEBUG]
+    return events, config
+
+
+def _add(args: argparse.Namespace) -> int:
+    store, _ = _store(args)
+    text = args.text.strip()
+    if not text:
+        raise Abort(["cockpit log add: the note is empty"], code=2)
+    event = Event(EventKind.NOTE, text, Severity(args.severity), {}, author=whoami())
+    store.append(event)
+    print(f"{_time(event.at)} note added by {event.author} ({event.id[:8]})")
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    events, _ = _select(args)
+    for event in events:
+        if args.json:
+            print(json.dumps(_as_dict(event), sort_keys=True))
+        else:
+            message = event.message.replace("\n", " ⏎ ")
+            print(f"{_time(event.at)}  {event.severity:<8} {event.kind:<16} "
+                  f"{event.author:<20} {message}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    events, config = _select(args)
+    launch = config.launch if config is not None else "launch"
+    if args.format == "json":
+        text = json.dumps({"launch": launch, "exported_at": _iso(now()),
+                           "events": [_as_dict(e) for e in events]}, indent=2) + "\n"
+    else:
+        text = markdown_timeline(launch, events)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        print(f"wrote {len(events)} events to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def markdown_timeline(launch: str, events: list[Event]) -> str:
+    """The post-mortem timeline: a summary, the verdict history, then every event."""
+    lines = [f"# Timeline: {_md(launch)}", ""]
+    if not events:
+        return "\n".join([*lines, "No events.", ""])
+    first, last = events[0].at, events[-1].at
+    lines += [
+        f"- Window: {_time(first)} to {_time(last)} UTC ({_span(last - first)})",
+        f"- Exported: {_time(now())} UTC by {_md(whoami())}",
+        "- Events: " + ", ".join(f"{n} {k}" for k, n in Counter(e.kind for e in events)
+                                 .most_common()),
+        f"- People: {', '.join(sorted({_md(e.author) for e in events}))}",
+        "",
+    ]
+    verdicts = [e for e in events if e.kind == EventKind.VERDICT]
+    if verdicts:
+        lines += ["## Verdict history", "", "| From (UTC) | Verdict | For | Why |",
+                  "| --- | --- | --- | --- |"]
+        for i, event in enumerate(verdicts):
+            end = verdicts[i + 1].at if i + 1 < len(verdicts) else last
+            lines.append(f"| {_time(event.at)} | {event.data.get('verdict', '?')} | "
+                         f"{_span(end - event.at)} | {_md(event.message)} |")
+        lines.append("")
+    lines += ["## Events", "", "| Time (UTC) | Kind | Severity | Who | What |",
+              "| --- | --- | --- | --- | --- |"]
+    for event in events:
+        lines.append(f"| {_time(event.at)} | {event.kind} | {event.severity} | "
+                     f"{_md(event.author)} | {_md(event.message)} |")
+    return "\n".join(lines) + "\n"
+
+
+def _as_dict(event: Event) -> dict:
+    return {"id": event.id, "at": _iso(event.at), "author": event.author, "kind": event.kind,
+            "severity": event.severity, "message": event.message, "data": dict(event.data)}
+
+
+def _md(text: str) -> str:
+    """Text safe inside a Markdown table cell: pipes escaped, newlines as <br>."""
+    return (str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\r", "")
+            .replace("\n", "<br>"))
+
+
+def _time(at: float) -> str:
+    return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _iso(at: float) -> str:
+    return datetime.fromtimestamp(at, UTC).isoformat()
+
+
+def _span(seconds: float) -> str:
+    seconds = int(max(0, seconds))
+    h, rem = divmod(seconds, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}h{m:02d}m" if h else f"{m}m{s:02d}s" if m else f"{s}s"

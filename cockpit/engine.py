@@ -1,0 +1,375 @@
+"""The engine: runs the sources, holds the latest reading per signal, judges the
+checklist, decides the verdict and writes the event log.
+
+It knows nothing of Textual. The TUI, `cockpit check` and the tests all drive the
+same Engine: the screen subscribes to its changes and sends the operator's actions
+(ticks, notes) back through it, so there is one path for state and one for writes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fnmatch
+import logging
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from cockpit.checklist import Checklist, fold_ticks, item_state, load_checklist
+from cockpit.config import LaunchConfig
+from cockpit.model import (
+    Event,
+    EventKind,
+    ItemState,
+    Reading,
+    Severity,
+    Source,
+    Status,
+    Verdict,
+    VerdictKind,
+    now,
+    whoami,
+)
+from cockpit.redact import redact
+
+log = logging.getLogger(__name__)
+
+HISTORY_POINTS = 360  # per signal: 30 min at 5 s; bounded so hours cost what minutes do
+_ENGINE = "engine"
+
+
+@dataclass(frozen=True)
+class Change:
+    """What changed, for subscribers: kind is "reading", "verdict", "event" or "status"."""
+
+    kind: str
+    payload: Any
+
+
+@dataclass(frozen=True)
+class SourceStatus:
+    """A source's health as a pane shows it in its border."""
+
+    state: str  # "starting" | "live" | "stale" | "error"
+    age: float | None = None
+    error: str | None = None
+
+    def describe(self) -> str:
+        if self.state == "live":
+            return "live"
+        if self.state == "stale":
+            return f"stale for {self.age:.0f}s" if self.age is not None else "stale"
+        if self.state == "error":
+            return f"error: {self.error}"
+        return "starting"
+
+
+class Engine:
+    """One launch's live state. Create, `await start()`, read, act, `await stop()`."""
+
+    def __init__(
+        self,
+        config: LaunchConfig,
+        store: Any,
+        sources: Sequence[Source] | None = None,
+        checklist: Checklist | None = None,
+        clock: Callable[[], float] = now,
+        author: str | None = None,
+    ) -> None:
+        from cockpit.sources import build_sources
+
+        self.config = config
+        self.store = store
+        self.clock = clock
+        self.author = author or whoami()
+        self.checklist = checklist or load_checklist(config.checklist)
+        self.sources: list[Source] = list(build_sources(config) if sources is None else sources)
+        self.readings: dict[str, Reading] = {}
+        self.started_at: float | None = None
+        self._source_of: dict[str, Source] = {}
+        self._source_error: dict[str, str | None] = {}
+        self._sampled: set[str] = set()
+        self._history: dict[str, deque[tuple[float, float]]] = {}
+        self._subscribers: list[Callable[[Change], None]] = []
+        self._tasks: list[asyncio.Task] = []
+        self._ticks = fold_ticks(store.events(kinds=[EventKind.TICK, EventKind.UNTICK]))
+        last = store.events(kinds=[EventKind.VERDICT], limit=1)
+        self._recorded_verdict: str | None = last[0].data.get("verdict") if last else None
+        self.verdict = Verdict(VerdictKind.HOLD, at=clock())
+        self._state_cache: dict[str, ItemState] | None = None
+
+    # ------------------------------------------------------------ lifecycle
+
+    async def start(self) -> None:
+        """Start every source on its own timer, and the staleness clock."""
+        self.started_at = self.clock()
+        self.record(Event(EventKind.SESSION, f"{self.author} started watching",
+                          Severity.DEBUG, {"action": "start"}, author=self.author))
+        for source in self.sources:
+            self._tasks.append(asyncio.create_task(self._run(source), name=source.name))
+        self._tasks.append(asyncio.create_task(self._tick_clock(), name="engine-clock"))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        for source in self.sources:
+            with contextlib.suppress(Exception):
+                await source.close()
+        if self.started_at is not None:
+            self.record(Event(EventKind.SESSION, f"{self.author} stopped watching",
+                              Severity.DEBUG, {"action": "stop"}, author=self.author))
+
+    async def sample_once(self, timeout: float | None = None) -> Verdict:
+        """Start, sample every source once (concurrently), judge: for `cockpit check`."""
+        async def one(source: Source) -> None:
+            try:
+                await asyncio.wait_for(self._start_source(source), timeout)
+                await self._sample(source, timeout)
+            except Exception as exc:  # noqa: BLE001 - a source's failure is its own
+                self._source_failed(source, _reason(exc))
+
+        await asyncio.gather(*(one(s) for s in self.sources))
+        for source in self.sources:
+            with contextlib.suppress(Exception):
+                await source.close()
+        self._evaluate(record=True)
+        return self.verdict
+
+    async def sample_now(self, source_name: str) -> None:
+        """Sample one source at once (the operator asked: e.g. run the ASR probe now)."""
+        for source in self.sources:
+            if source.name == source_name:
+                await self._sample(source)
+                return
+        raise KeyError(f"no source named {source_name!r}")
+
+    async def _start_source(self, source: Source) -> None:
+        start = getattr(source, "start", None)
+        if start is not None:
+            await start()
+        history = getattr(source, "history", None)
+        if history is not None:
+            for pattern in source.signal_patterns():
+                if any(ch in pattern for ch in "*?["):
+                    continue
+                points = history(pattern) or []
+                if points:
+                    self._history[pattern] = deque(points[-HISTORY_POINTS:], HISTORY_POINTS)
+
+    async def _run(self, source: Source) -> None:
+        try:
+            await self._start_source(source)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            self._source_failed(source, _reason(exc))
+        while True:
+            await self._sample(source)
+            await asyncio.sleep(max(0.05, source.interval))
+
+    async def _sample(self, source: Source, timeout: float | None = None) -> None:
+        try:
+            readings = await asyncio.wait_for(source.sample(), timeout or source.stale_after)
+        except asyncio.CancelledError:
+            raise
+        except TimeoutError:
+            self._source_failed(source, f"no answer within {timeout or source.stale_after:g}s")
+            return
+        except Exception as exc:  # noqa: BLE001 - invariant 7: only its pane degrades
+            log.debug("source %s failed", source.name, exc_info=True)
+            self._source_failed(source, _reason(exc))
+            return
+        self._sampled.add(source.name)
+        self.apply(readings, source)
+        drain = getattr(source, "drain_events", None)
+        if drain is not None:
+            for event in drain():
+                self.record(event)
+        errors = [r.error for r in readings if r.error]
+        self._set_source_error(source, errors[0] if readings and len(errors) == len(readings)
+                               else None)
+
+    def _source_failed(self, source: Source, reason: str) -> None:
+        self._sampled.add(source.name)
+        at = self.clock()
+        failed = [Reading(source.name, name, None, at, error=reason)
+                  for name, owner in self._source_of.items() if owner is source]
+        if failed:
+            self.apply(failed, source)
+        else:
+            self._evaluate()
+        self._set_source_error(source, reason)
+
+    def _set_source_error(self, source: Source, error: str | None) -> None:
+        before = self._source_error.get(source.name, "<unset>")
+        self._source_error[source.name] = error
+        if before == error or (before == "<unset>" and error is None):
+            return
+        if error is not None and before in (None, "<unset>"):
+            self.record(Event(EventKind.SOURCE, f"{source.name} failed: {redact(error)}",
+                              Severity.WARNING, {"source": source.name, "error": redact(error)},
+                              author=self.author))
+        elif error is None:
+            self.record(Event(EventKind.SOURCE, f"{source.name} is back", Severity.INFO,
+                              {"source": source.name}, author=self.author))
+        self._notify(Change("status", source.name))
+
+    async def _tick_clock(self) -> None:
+        """Re-judge once a second so readings going stale change the verdict on their own."""
+        while True:
+            await asyncio.sleep(1.0)
+            self._evaluate()
+
+    # ------------------------------------------------------------ state
+
+    def apply(self, readings: Iterable[Reading], source: Source | None = None) -> None:
+        """Take new readings (from a source, or a test), then re-judge."""
+        changed = False
+        for reading in readings:
+            self.readings[reading.name] = reading
+            if source is not None:
+                self._source_of[reading.name] = source
+            if reading.has_data and isinstance(reading.value, int | float):
+                hist = self._history.setdefault(reading.name, deque(maxlen=HISTORY_POINTS))
+                if not hist or reading.at > hist[-1][0]:
+                    hist.append((reading.at, float(reading.value)))
+            changed = True
+            self._notify(Change("reading", reading))
+        if changed:
+            self._evaluate()
+
+    def history(self, name: str) -> list[tuple[float, float]]:
+        return list(self._history.get(name, ()))
+
+    def stale_bound(self, name: str) -> float | None:
+        source = self._source_of.get(name)
+        return source.stale_after if source is not None else None
+
+    def resolve(self, name: str) -> Reading | str:
+        """The usable reading of `name`, or why there is none (for gates)."""
+        reading = self.readings.get(name)
+        if reading is None:
+            return "no reading yet"
+        if reading.error is not None:
+            return f"error: {redact(reading.error)}"
+        bound = self.stale_bound(name)
+        age = reading.age(self.clock())
+        if bound is not None and age > bound:
+            return f"stale for {age:.0f}s"
+        return reading
+
+    def source_status(self, source_name: str) -> SourceStatus:
+        error = self._source_error.get(source_name)
+        if source_name not in self._sampled:
+            return SourceStatus("starting")
+        if error:
+            return SourceStatus("error", error=redact(error))
+        ages = [r.age(self.clock()) for n, r in self.readings.items()
+                if (s := self._source_of.get(n)) is not None and s.name == source_name]
+        source = next((s for s in self.sources if s.name == source_name), None)
+        if ages and source is not None and min(ages) > source.stale_after:
+            return SourceStatus("stale", age=min(ages))
+        return SourceStatus("live", age=min(ages) if ages else None)
+
+    def known_signal(self, name: str) -> bool:
+        """Whether some configured source can produce signal `name` (for validation)."""
+        return any(fnmatch.fnmatchcase(name, p) for s in self.sources for p in s.signal_patterns())
+
+    def item_states(self) -> dict[str, ItemState]:
+        if self._state_cache is None:
+            self._state_cache = {
+                item.id: item_state(item, self._ticks, self.resolve)
+                for item in self.checklist.items()
+            }
+        return self._state_cache
+
+    def _evaluate(self, record: bool | None = None) -> None:
+        self._state_cache = None
+        states = self.item_states()
+        required = [s for s in states.values() if s.required]
+        failing = tuple(s for s in required if s.status == Status.FAIL)
+        unknown = tuple(s for s in required if s.status in (Status.UNKNOWN, Status.UNTICKED))
+        kind = VerdictKind.NO_GO if failing else VerdictKind.HOLD if unknown else VerdictKind.GO
+        previous = self.verdict
+        self.verdict = Verdict(kind, failing, unknown, self.clock())
+        if (kind, failing, unknown) != (previous.kind, previous.failing, previous.unknown):
+            self._notify(Change("verdict", self.verdict))
+        # Verdict changes are events, once every source has had its first say (so a
+        # restart does not log HOLD -> GO each time).
+        warm = all(s.name in self._sampled for s in self.sources)
+        if (record if record is not None else warm) and kind.value != self._recorded_verdict:
+            self._recorded_verdict = kind.value
+            severity = {VerdictKind.GO: Severity.INFO, VerdictKind.HOLD: Severity.WARNING,
+                        VerdictKind.NO_GO: Severity.CRITICAL}[kind]
+            self.record(Event(
+                EventKind.VERDICT, f"verdict {self.verdict.summary()}", severity,
+                {"verdict": kind.value,
+                 "failing": [{"item": s.item_id, "detail": s.detail} for s in failing],
+                 "unknown": [{"item": s.item_id, "detail": s.detail} for s in unknown]},
+                author=self.author, at=self.verdict.at))
+
+    # ------------------------------------------------------------ operator actions
+
+    def tick(self, item_id: str, comment: str | None = None) -> Event:
+        return self._tick(EventKind.TICK, item_id, comment)
+
+    def untick(self, item_id: str, comment: str | None = None) -> Event:
+        return self._tick(EventKind.UNTICK, item_id, comment)
+
+    def _tick(self, kind: EventKind, item_id: str, comment: str | None) -> Event:
+        item = self.checklist.item(item_id)
+        if not item.manual:
+            raise ValueError(f"{item_id!r} is ticked by its live signal ({item.auto}), not by hand")
+        verb = "ticked" if kind == EventKind.TICK else "unticked"
+        message = f"{verb} {item_id}: {item.text}" + (f" ({comment})" if comment else "")
+        event = Event(kind, message, Severity.INFO,
+                      {"item": item_id, "comment": comment or None}, author=self.author,
+                      at=self.clock())
+        self.record(event)
+        return event
+
+    def note(self, text: str, severity: str = Severity.INFO) -> Event:
+        event = Event(EventKind.NOTE, text, Severity(severity), {}, author=self.author,
+                      at=self.clock())
+        self.record(event)
+        return event
+
+    def record(self, event: Event) -> bool:
+        """Append an event to the log (idempotent by id) and tell the subscribers."""
+        inserted = self.store.append(event)
+        if inserted:
+            if event.kind in (EventKind.TICK, EventKind.UNTICK):
+                self._ticks = fold_ticks(self.store.events(kinds=[EventKind.TICK,
+                                                                  EventKind.UNTICK]))
+                self._evaluate()
+            self._notify(Change("event", event))
+        return inserted
+
+    def events(self, limit: int | None = None, kinds: Iterable[str] | None = None,
+               since: float | None = None) -> list[Event]:
+        return self.store.events(since=since, kinds=kinds, limit=limit)
+
+    # ------------------------------------------------------------ subscribers
+
+    def subscribe(self, callback: Callable[[Change], None]) -> Callable[[], None]:
+        """Call `callback(change)` on every change; returns the unsubscribe function."""
+        self._subscribers.append(callback)
+        return lambda: self._subscribers.remove(callback)
+
+    def _notify(self, change: Change) -> None:
+        for callback in list(self._subscribers):
+            try:
+                callback(change)
+            except Exception:  # noqa: BLE001 - a broken subscriber must not stop the engine
+                log.exception("subscriber failed on %s", change.kind)
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return redact(f"{type(exc).__name__}: {text}" if text else type(exc).__name__)
