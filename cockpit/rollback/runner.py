@@ -27,15 +27,9 @@ EXIT_RUNNER_ERROR = 70  # EX_SOFTWARE: the runner itself failed, not the command
 
 
 def _open_store(spec: str | None) -> Any:
-    """The event store named in the request, or None (then the cockpit records the end)."""
-    if not spec:
+    """The SQLite event log named in the request, or None (then the cockpit records the end)."""
+    if not spec or not spec.startswith("sqlite:///"):
         return None
-    try:
-        from cockpit.store import open_store  # type: ignore[attr-defined]  # noqa: PLC0415
-    except ImportError:
-        open_store = None
-    if open_store is not None:
-        return open_store(spec)
     from cockpit.store.sqlite import SqliteStore  # noqa: PLC0415
 
     return SqliteStore(Path(os.path.expanduser(spec.removeprefix("sqlite:///"))))

@@ -51,10 +51,11 @@ def state_dir_for(config: Any) -> Path:
 
 
 def store_spec(config: Any) -> str | None:
-    """What the runner opens to record the end event itself (None: the cockpit records it)."""
+    """The SQLite log the runner records the end event in itself; None for other stores
+    (then the cockpit that follows the rollback, or the next one started, records it)."""
     store = getattr(config, "store", None)
     if store and re.match(r"^[a-z][a-z0-9+]*://", store) and not store.startswith("sqlite:///"):
-        return store
+        return None
     return f"sqlite:///{config.store_path()}"
 
 
@@ -86,6 +87,12 @@ class Run:
             if state is None:
                 raise RollbackError(f"the journal in {self.dir} is unreadable")
             if state.finished:
+                if self.process is not None:
+                    # Let the runner finish its epilogue (end event, lock release).
+                    try:
+                        await asyncio.to_thread(self.process.wait, 30)
+                    except subprocess.TimeoutExpired:
+                        pass
                 self.rollbacks.record(events.end_event(state))
                 return state
             await asyncio.sleep(poll)
