@@ -296,23 +296,43 @@ class AsrProbeConfig(Section):
         return self
 
 
+def _rollback_name(field: str) -> Any:
+    """Release/namespace/context/cluster/service checks of cockpit.rollback.validate."""
+
+    def check(value: str) -> str:
+        from cockpit.rollback.validate import InvalidIdentifier, check  # noqa: PLC0415
+
+        try:
+            return check(field, value)
+        except InvalidIdentifier as exc:
+            raise ValueError(exc.why) from None
+
+    return AfterValidator(check)
+
+
 class HelmTarget(Section):
-    release: Identifier
-    namespace: Identifier
-    kube_context: Identifier | None = None
+    release: Annotated[str, _rollback_name("release")]
+    namespace: Annotated[str, _rollback_name("namespace")]
+    # Context names are free-form in kubeconfigs (EKS: arn:aws:eks:...:cluster/prod).
+    kube_context: Annotated[str, _rollback_name("context")] | None = None
     timeout: Duration = 300.0
+    helm: str | None = None  # the helm binary; default $COCKPIT_HELM, else helm on PATH
 
 
 class EcsTarget(Section):
-    cluster: Identifier
-    service: Identifier
+    cluster: Annotated[str, _rollback_name("cluster")]
+    service: Annotated[str, _rollback_name("service")]
     region: str | None = None
     endpoint_url: str | None = None
+    timeout: Duration = 600.0  # follow the deployment this long to COMPLETED/FAILED
 
 
 class RollbackConfig(Section):
     helm: HelmTarget | None = None
     ecs: EcsTarget | None = None
+    lock_ttl: Duration = 1800.0  # a lock older than this is stale whoever holds it
+    verify_within: Duration = 600.0  # not verified by then: "rollback NOT verified"
+    state_dir: ConfigPath | None = None  # lock and journals; default beside the store
 
     @model_validator(mode="after")
     def _one_target(self) -> RollbackConfig:
