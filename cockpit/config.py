@@ -227,11 +227,24 @@ class PrometheusConfig(Section):
 
 
 class GpuConfig(Section):
+    """GPU pane: `dcgm` (cluster GPUs, via the `prometheus` section) or `nvml` (this host)."""
+
     source: Literal["dcgm", "nvml"] = "dcgm"
     every: Duration = 5.0
     stale_after: Duration | None = None
-    idle_below: float = 0.05
-    saturated_above: float = 0.95
+    idle_below: float = Field(default=0.05, ge=0.0, le=1.0)  # util at or below: idle
+    saturated_above: float = Field(default=0.95, ge=0.0, le=1.0)  # util at or above: saturated
+    mem_saturated_above: float = Field(default=0.95, ge=0.0, le=1.0)  # FB used / total
+    selector: str = ""  # DCGM: extra PromQL label matchers, e.g. Hostname=~"gpu-.*"
+    node_label: str = "Hostname"  # DCGM: the label naming the node (node, kubernetes_node...)
+    history_points: int = Field(default=60, ge=2, le=1000)  # sparkline length
+
+    @field_validator("selector")
+    @classmethod
+    def _one_line(cls, v: str) -> str:
+        if "\n" in v or "{" in v.strip().removeprefix("{") or "}" in v.strip().removesuffix("}"):
+            raise ValueError('label matchers only, on one line, e.g. Hostname=~"gpu-.*"')
+        return v.strip()
 
 
 class GenericAsrProtocol(Section):
