@@ -144,7 +144,7 @@ def thresholds_of(cfg: GpuConfig) -> Thresholds:
     return Thresholds(
         idle_below=cfg.idle_below,
         saturated_above=cfg.saturated_above,
-        mem_saturated_above=getattr(cfg, "mem_saturated_above", cfg.saturated_above),
+        mem_saturated_above=cfg.mem_saturated_above,
     )
 
 
@@ -167,5 +167,5 @@ def build_gpu_source(config: LaunchConfig) -> GpuSource | None:
         interval=cfg.every,
         stale_after=cfg.stale_after,
         thresholds=thresholds_of(cfg),
-        history_points=getattr(cfg, "history_points", 60),
+        history_points=cfg.history_points,
     )

@@ -57,9 +57,11 @@ class DcgmReader:
         selector: str = "",
         node_label: str = "Hostname",
         config: LaunchConfig | None = None,
+        owns_client: bool | None = None,
     ) -> None:
         self._client = client
-        self._owns_client = client is None
+        # A client made here is closed here; an injected one only when told so.
+        self._owns_client = client is None if owns_client is None else owns_client
         self._config = config
         self.selector = selector
         self.node_label = node_label
@@ -70,8 +72,8 @@ class DcgmReader:
         gpu = config.gpu
         return cls(
             None,
-            selector=getattr(gpu, "selector", "") or "",
-            node_label=getattr(gpu, "node_label", "Hostname") or "Hostname",
+            selector=gpu.selector if gpu else "",
+            node_label=gpu.node_label if gpu else "Hostname",
             config=config,
         )
 
