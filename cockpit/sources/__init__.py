@@ -18,4 +18,8 @@ def build_sources(config: LaunchConfig) -> list[Source]:
         from cockpit.sources.prometheus import PrometheusSource
 
         sources.append(PrometheusSource(config.prometheus))
+    if config.gpu is not None:
+        from cockpit.sources.gpu import build_gpu_source
+
+        sources.append(build_gpu_source(config))
     return sources

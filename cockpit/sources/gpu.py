@@ -148,11 +148,11 @@ def thresholds_of(cfg: GpuConfig) -> Thresholds:
     )
 
 
-def build_gpu_source(config: LaunchConfig) -> GpuSource | None:
-    """The configured GPU source, or None when the config has no `gpu` section."""
+def build_gpu_source(config: LaunchConfig) -> GpuSource:
+    """The GPU source the config's `gpu` section asks for."""
     cfg = config.gpu
     if cfg is None:
-        return None
+        raise ValueError("the launch config has no `gpu` section")
     reader: GpuReader
     if cfg.source == "nvml":
         from cockpit.sources.gpu_nvml import NvmlReader

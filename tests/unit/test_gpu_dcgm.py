@@ -110,9 +110,10 @@ async def test_dcgm_without_prometheus_section_says_so():
 
 def test_build_gpu_source_from_config():
     from cockpit.config import LaunchConfig
+    from cockpit.sources import build_sources
 
     base = {"launch": "t", "checklist": "c.yaml"}
-    assert build_gpu_source(LaunchConfig.model_validate(base)) is None
+    assert not any(s.name == "gpu" for s in build_sources(LaunchConfig.model_validate(base)))
     cfg = LaunchConfig.model_validate({**base, "gpu": {"source": "nvml", "every": "2s"}})
     src = build_gpu_source(cfg)
     assert src is not None and src.reader.kind == "nvml" and src.interval == 2.0
@@ -120,8 +121,8 @@ def test_build_gpu_source_from_config():
     cfg = LaunchConfig.model_validate(
         {**base, "gpu": {"source": "dcgm"}, "prometheus": {"url": "http://127.0.0.1:1"}}
     )
-    src = build_gpu_source(cfg)
-    assert src is not None and src.reader.kind == "dcgm"
+    (src,) = [s for s in build_sources(cfg) if s.name == "gpu"]
+    assert isinstance(src, GpuSource) and src.reader.kind == "dcgm"
 
 
 def test_openmetrics_dataset_shape():
