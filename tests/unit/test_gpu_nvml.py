@@ -150,3 +150,18 @@ async def test_concurrent_samples_do_not_interleave_nvml_calls():
     results = await asyncio.gather(*(src.sample() for _ in range(5)))
     assert all(by_name(r)["gpu.count"].value == 4.0 for r in results)
     assert nv.init_calls == 1
+
+
+async def test_the_real_library_on_this_host_reads_gpus_or_says_why_not():
+    """No fake: the real pynvml. On a host without a GPU driver (CI, the bastion) this is
+    the one-line error; on a GPU host every GPU signal has a value."""
+    src = GpuSource(NvmlReader(), clock=lambda: T0)
+    await src.start()
+    readings = await src.sample()
+    await src.close()
+    errors = {r.error for r in readings}
+    if errors == {None}:
+        assert by_name(readings)["gpu.count"].value >= 1
+    else:
+        (error,) = errors
+        assert error.startswith("NVML not available on this host: ")
