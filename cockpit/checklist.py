@@ -171,7 +171,7 @@ class Tick:
 def fold_ticks(events: Iterable[Event]) -> dict[str, Tick]:
     """Current manual ticks from tick/untick events, in time order (the log is the truth)."""
     ticks: dict[str, Tick] = {}
-    for event in sorted(events, key=lambda e: (e.at, e.id)):
+    for event in sorted(events, key=lambda e: e.at):  # stable: log order breaks ties
         item_id = event.data.get("item")
         if not isinstance(item_id, str):
             continue

@@ -437,7 +437,8 @@ def _problems_from(exc: ValidationError, located: Located) -> list[ConfigProblem
         elif err["type"] == "missing":
             message = "required field is missing"
         problems.append(ConfigProblem(located.position(loc), dotted, message))
-    return problems
+    return sorted(problems, key=lambda p: (p.position.line, p.position.column)
+                  if p.position else (0, 0))
 
 
 def load_config(path: str | os.PathLike[str]) -> LaunchConfig:

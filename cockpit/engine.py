@@ -231,6 +231,8 @@ class Engine:
     def apply(self, readings: Iterable[Reading], source: Source | None = None) -> None:
         """Take new readings (from a source, or a test), then re-judge."""
         changed = False
+        if source is not None:
+            self._sampled.add(source.name)
         for reading in readings:
             self.readings[reading.name] = reading
             if source is not None:

@@ -1,0 +1,165 @@
+"""Verdict rules, staleness, ticks folded from the log, source failures."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from cockpit.config import load_config
+from cockpit.engine import Engine
+from cockpit.model import EventKind, Reading, Status, VerdictKind
+from cockpit.store.sqlite import SqliteStore
+from tests.support.launch import FakeSource, write_launch
+
+CHECKLIST = """
+title: t
+sections:
+  - title: SLO
+    items:
+      - {id: errors, text: Error rate below 1%, auto: "error_rate < 1%"}
+      - {id: p95, text: p95 below 500 ms, auto: "p95_latency < 500ms"}
+      - {id: signoff, text: Product signs off, owner: pm}
+      - {id: nice, text: Optional, required: false}
+"""
+
+
+class Clock:
+    def __init__(self, t: float = 1_000_000.0) -> None:
+        self.t = t
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def make(tmp_path, source=None, clock=None):
+    config = load_config(write_launch(tmp_path, CHECKLIST))
+    clock = clock or Clock()
+    store = SqliteStore(config.store_path())
+    src = source or FakeSource("prom", ["error_rate", "p95_latency"], [[]], stale_after=15)
+    return Engine(config, store, [src], clock=clock, author="alice@bastion"), clock, store
+
+
+def readings(at, err=0.002, p95=0.3):
+    return [Reading("prom", "error_rate", err, at), Reading("prom", "p95_latency", p95, at)]
+
+
+def test_go_only_when_every_required_item_passes(tmp_path):
+    engine, clock, _ = make(tmp_path)
+    engine.apply(readings(clock.t), engine.sources[0])
+    assert engine.verdict.kind == VerdictKind.HOLD  # signoff not ticked yet
+    assert [s.item_id for s in engine.verdict.unknown] == ["signoff"]
+    engine.tick("signoff", "looks good")
+    assert engine.verdict.kind == VerdictKind.GO  # the optional item does not matter
+
+
+def test_no_go_names_the_failing_item_and_value(tmp_path):
+    engine, clock, _ = make(tmp_path)
+    engine.tick("signoff")
+    engine.apply(readings(clock.t, err=0.021), engine.sources[0])
+    assert engine.verdict.kind == VerdictKind.NO_GO
+    (failing,) = engine.verdict.failing
+    assert failing.item_id == "errors"
+    assert "2.1%" in failing.detail and "1%" in failing.detail
+
+
+def test_stale_reading_is_hold_never_go(tmp_path):
+    engine, clock, _ = make(tmp_path)
+    engine.tick("signoff")
+    engine.apply(readings(clock.t), engine.sources[0])
+    assert engine.verdict.kind == VerdictKind.GO
+    clock.t += 16  # past the source's 15 s staleness bound
+    engine._evaluate()
+    assert engine.verdict.kind == VerdictKind.HOLD
+    state = engine.item_states()["errors"]
+    assert state.status == Status.UNKNOWN and "stale for 16s" in state.detail
+    assert engine.source_status("prom").state == "stale"
+
+
+def test_stale_failing_value_is_unknown_not_no_go(tmp_path):
+    engine, clock, _ = make(tmp_path)
+    engine.tick("signoff")
+    engine.apply(readings(clock.t, err=0.5), engine.sources[0])
+    assert engine.verdict.kind == VerdictKind.NO_GO
+    clock.t += 60
+    engine._evaluate()
+    assert engine.verdict.kind == VerdictKind.HOLD
+
+
+def test_failed_reading_is_unknown(tmp_path):
+    engine, clock, _ = make(tmp_path)
+    engine.tick("signoff")
+    engine.apply([Reading("prom", "error_rate", None, clock.t, error="HTTP 503"),
+                  Reading("prom", "p95_latency", 0.1, clock.t)], engine.sources[0])
+    assert engine.verdict.kind == VerdictKind.HOLD
+    assert "HTTP 503" in engine.item_states()["errors"].detail
+
+
+def test_no_data_is_unknown_never_zero(tmp_path):
+    engine, clock, _ = make(tmp_path)
+    engine.tick("signoff")
+    engine.apply([Reading("prom", "error_rate", float("nan"), clock.t),
+                  Reading("prom", "p95_latency", 0.1, clock.t)], engine.sources[0])
+    assert engine.item_states()["errors"].status == Status.UNKNOWN
+    assert engine.verdict.kind == VerdictKind.HOLD
+
+
+def test_ticks_survive_a_restart_and_untick(tmp_path):
+    engine, clock, store = make(tmp_path)
+    engine.tick("signoff", "ok by pm")
+    store.close()
+    again, _, store2 = make(tmp_path)
+    state = again.item_states()["signoff"]
+    assert state.status == Status.PASS
+    assert state.ticked_by == "alice@bastion" and state.comment == "ok by pm"
+    again.untick("signoff", "reopened")
+    assert again.item_states()["signoff"].status == Status.UNTICKED
+    kinds = [e.kind for e in store2.events()]
+    assert kinds.count(EventKind.TICK) == 1 and kinds.count(EventKind.UNTICK) == 1
+
+
+def test_auto_items_cannot_be_ticked_by_hand(tmp_path):
+    engine, _, _ = make(tmp_path)
+    with pytest.raises(ValueError, match="live signal"):
+        engine.tick("errors")
+
+
+async def test_verdict_changes_are_events_once_sources_have_spoken(tmp_path):
+    src = FakeSource("prom", ["error_rate", "p95_latency"],
+                     [readings(1.0), readings(1.0, err=0.3)], interval=0.01, stale_after=1e9)
+    engine, clock, store = make(tmp_path, source=src)
+    engine.tick("signoff")
+    await engine.start()
+    for _ in range(200):
+        await asyncio.sleep(0.01)
+        verdicts = [e.data["verdict"] for e in store.events(kinds=[EventKind.VERDICT])]
+        if "NO-GO" in verdicts:
+            break
+    await engine.stop()
+    verdicts = [e.data["verdict"] for e in store.events(kinds=[EventKind.VERDICT])]
+    assert verdicts == ["GO", "NO-GO"]  # no HOLD logged while the source was starting
+    nogo = store.events(kinds=[EventKind.VERDICT])[-1]
+    assert nogo.data["failing"][0]["item"] == "errors"
+
+
+async def test_a_failing_source_degrades_only_itself(tmp_path):
+    src = FakeSource("prom", ["error_rate", "p95_latency"],
+                     [readings(1.0), RuntimeError("connection reset"), readings(1.0)],
+                     interval=0.01, stale_after=1e9)
+    engine, clock, store = make(tmp_path, source=src)
+    await engine.start()
+    for _ in range(300):
+        await asyncio.sleep(0.01)
+        msgs = [e.message for e in store.events(kinds=[EventKind.SOURCE])]
+        if any("is back" in m for m in msgs):
+            break
+    await engine.stop()
+    msgs = [e.message for e in store.events(kinds=[EventKind.SOURCE])]
+    assert msgs == ["prom failed: RuntimeError: connection reset", "prom is back"]
+
+
+def test_event_ids_make_replays_idempotent(tmp_path):
+    engine, _, store = make(tmp_path)
+    event = engine.note("first responder paged")
+    assert engine.record(event) is False
+    assert [e.id for e in store.events(kinds=[EventKind.NOTE])] == [event.id]
