@@ -6,9 +6,10 @@ the detached runner (so the rollback finishes even if this command is killed), a
 the incident log. Headless and Textual-free.
 
 Exit codes: 0 rolled back (or plan printed); the command's own exit code when it
-failed (helm's, or 1 for an ECS deployment FAILED, 124 for a timeout); 2 bad config;
-3 no plan (unknown release, nothing to return to, a refused name); 75 another
-rollback holds the lock (its holder is named); 77 not a captain.
+failed (helm's, or 1 for an ECS deployment FAILED, 124 for a timeout); 3 bad config
+(as every cockpit command); 4 no plan (unknown release, nothing to return to, a
+refused name); 75 another rollback holds the lock (its holder is named); 77 not a
+captain (the attempt is logged).
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ from collections.abc import Sequence
 from typing import Any
 
 EXIT_OK = 0
-EXIT_CONFIG = 2
-EXIT_PLAN = 3
+EXIT_CONFIG = 3
+EXIT_PLAN = 4
 EXIT_LOCKED = 75
 EXIT_NOT_CAPTAIN = 77
 
