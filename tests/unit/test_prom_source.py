@@ -1,0 +1,144 @@
+"""PrometheusSource logic over an in-process transport: TLS warning, compare cache, config."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+from pydantic import ValidationError
+
+from cockpit.config import PrometheusConfig
+from cockpit.model import EventKind, Severity
+from cockpit.sources.prom_api import PromClient
+from cockpit.sources.prometheus import PrometheusSource, client_from_config
+
+
+def transport(asked: list[dict[str, str]], value: str = "0.5") -> httpx.MockTransport:
+    def handle(request: httpx.Request) -> httpx.Response:
+        params = dict(request.url.params)
+        asked.append(params)
+        if request.url.path.endswith("query_range"):
+            data = {"resultType": "matrix", "result": []}
+        else:
+            result = [{"metric": {}, "value": [float(params.get("time", 0)), value]}]
+            data = {"resultType": "vector", "result": result}
+        return httpx.Response(200, json={"status": "success", "data": data})
+
+    return httpx.MockTransport(handle)
+
+
+def source_with(
+    cfg: PrometheusConfig, asked: list[dict[str, str]], clock, value: str = "0.5"
+) -> PrometheusSource:
+    client = PromClient(cfg.url, transport=transport(asked, value), verify=cfg.verify)
+    return PrometheusSource(cfg, clock=clock, client=client)
+
+
+async def test_insecure_tls_is_flagged() -> None:
+    cfg = PrometheusConfig(url="https://prom.example:9090", verify=False, queries={"a": "up"})
+    asked: list[dict[str, str]] = []
+    source = source_with(cfg, asked, lambda: 1000.0)
+    await source.start()
+    events = source.drain_events()
+    assert [(e.kind, e.severity) for e in events] == [(EventKind.NOTE, Severity.WARNING)]
+    assert "TLS verification is OFF" in events[0].message
+    [reading] = await source.sample()
+    assert reading.detail["warnings"] == ["TLS verification is off"]
+    assert source.drain_events() == []  # said once
+    await source.close()
+
+
+async def test_compare_is_asked_once_a_minute_at_t_minus_offset() -> None:
+    cfg = PrometheusConfig.model_validate(
+        {
+            "url": "http://prom:9090",
+            "history": "0s",
+            "queries": {"p95": {"query": "q", "compare": "7d", "unit": "seconds"}},
+        }
+    )
+    now = [1_000_000.0]
+    asked: list[dict[str, str]] = []
+    source = source_with(cfg, asked, lambda: now[0])
+    [r] = await source.sample()
+    assert r.detail["compare"] == {"offset": "7d", "at": 1_000_000 - 7 * 86400, "value": 0.5}
+    assert [a["time"] for a in asked] == ["1000000", str(1_000_000 - 7 * 86400)]
+    now[0] += 5
+    await source.sample()
+    assert len(asked) == 3  # compare cached
+    now[0] += 60
+    await source.sample()
+    assert len(asked) == 5
+    await source.close()
+
+
+async def test_history_appends_and_trims() -> None:
+    cfg = PrometheusConfig(url="http://p:9090", history=60.0, queries={"a": "up"})
+    now = [100.0]
+    asked: list[dict[str, str]] = []
+    source = source_with(cfg, asked, lambda: now[0])
+    await source.start()
+    assert asked[0]["start"] == "40" and asked[0]["end"] == "100" and asked[0]["step"] == "5"
+    for _ in range(20):
+        await source.sample()
+        now[0] += 5
+    history = source.history("a")
+    assert history[0][0] == 195 - 60 and history[-1] == (195.0, 0.5)
+    assert source.signal_patterns() == ["a"]
+    assert source.history("nope") == []
+    await source.close()
+
+
+async def test_missing_secret_gives_failed_readings(tmp_path: Path) -> None:
+    cfg = PrometheusConfig(url="http://p:9090", token_file=tmp_path / "absent", queries={"a": "up"})
+    source = PrometheusSource(cfg)
+    await source.start()
+    [r] = await source.sample()
+    assert not r.ok and "not configured" in r.error
+    [event] = source.drain_events()
+    assert event.kind == EventKind.SOURCE and "cannot read secret file" in event.message
+    await source.close()
+
+
+def test_client_from_config_reads_token_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PROM_TOKEN", "abc-123-xyz")
+    cfg = PrometheusConfig(url="http://p:9090", token_env="PROM_TOKEN")
+    client = client_from_config(cfg)
+    assert client._client.headers["Authorization"] == "Bearer abc-123-xyz"
+
+
+def test_config_shapes_and_errors() -> None:
+    cfg = PrometheusConfig.model_validate(
+        {
+            "url": "http://p:9090",
+            "every": "5s",
+            "compare": "1d",
+            "queries": {
+                "error_rate": "sum(rate(x[5m]))",
+                "p95": {"query": "q", "unit": "seconds", "warn": 0.3, "fail": 0.5, "for": "2m"},
+            },
+        }
+    )
+    assert cfg.query("error_rate").query == "sum(rate(x[5m]))"
+    assert cfg.query("p95").for_ == 120.0 and cfg.query("p95").unit == "seconds"
+    source = PrometheusSource(cfg)
+    assert source.interval == 5.0 and source.stale_after == 15.0
+    for bad in (
+        {"url": "prom:9090"},
+        {"url": "http://p", "compare": "yesterday"},
+        {"url": "http://p", "queries": {"Bad Name": "up"}},
+        {"url": "http://p", "queries": {"a": ""}},
+        {"url": "http://p", "queries": {"a": {"query": "up", "unit": "furlongs"}}},
+        {"url": "http://p", "retries": 9},
+    ):
+        with pytest.raises(ValidationError):
+            PrometheusConfig.model_validate(bad)
+
+
+def test_json_transport_helper_is_sane() -> None:
+    asked: list[dict[str, str]] = []
+    response = transport(asked).handle_request(
+        httpx.Request("GET", "http://p/api/v1/query?query=up&time=5")
+    )
+    assert json.loads(response.read())["data"]["result"][0]["value"] == [5.0, "0.5"]
