@@ -1,0 +1,54 @@
+"""`cockpit validate`: every problem in the config, checklist and layout, with file:line."""
+
+from __future__ import annotations
+
+from cockpit.cli import main
+from tests.support.launch import write_launch
+
+GOOD = """
+title: t
+sections:
+  - title: s
+    items:
+      - {id: up, text: Health, auto: "http.health.status == 200"}
+"""
+
+BAD = """
+title: t
+sections:
+  - title: s
+    items:
+      - {id: up, text: Health, auto: "http.health.status == 200"}
+      - {id: up, text: Twice}
+      - {id: typo, text: Typo, auto: "http.health.statuz == 200"}
+      - {id: syntax, text: Syntax, auto: "http.health.status =="}
+"""
+
+
+def test_a_good_launch_validates(tmp_path, capsys):
+    config = write_launch(tmp_path, GOOD, "http:\n  health: {url: 'http://127.0.0.1:9/'}\n")
+    assert main(["validate", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert "ok: checklist" in out and "(1 items)" in out
+
+
+def test_every_checklist_problem_is_listed(tmp_path, capsys):
+    config = write_launch(tmp_path, BAD, "http:\n  health: {url: 'http://127.0.0.1:9/'}\n")
+    assert main(["validate", str(config)]) == 3
+    out = capsys.readouterr().out
+    cl = tmp_path / "checklist.yaml"
+    assert f"{cl}:7:9: duplicate item id 'up' (first at {cl}:6:9)" in out
+    assert f"{cl}:9:9: item 'syntax'" in out or f"{cl}:9:" in out
+    assert "2 problems found" in out  # the syntax error stops the unknown-signal pass
+
+
+def test_unknown_signal_and_bad_layout(tmp_path, capsys):
+    config = write_launch(tmp_path, GOOD.replace("status", "statuz"),
+                          "layout: mine.yaml\nhttp:\n  health: {url: 'http://127.0.0.1:9/'}\n")
+    (tmp_path / "mine.yaml").write_text(
+        "columns: [1fr]\nrows: [1fr, 1fr]\npanes:\n  - {type: verdict, row: 0, col: 0}\n"
+        "  - {type: nosuchpane, row: 1, col: 0}\n")
+    assert main(["validate", str(config)]) == 3
+    out = capsys.readouterr().out
+    assert "unknown signal 'http.health.statuz'" in out
+    assert "mine.yaml:5" in out and "nosuchpane" in out
