@@ -41,7 +41,8 @@ def test_add_list_and_export(tmp_path, capsys, monkeypatch):
     md = capsys.readouterr().out
     assert md.startswith("# Timeline: asr v2.3 GA\n")
     assert "| 1970-01-01 00:16:40 | GO | 1m41s | verdict GO |" in md  # 1000 -> 1101
-    assert "| 1970-01-01 00:18:20 | breach | critical | alice@b1 | error_rate above 5% for 2m |" in md
+    breach = "| 1970-01-01 00:18:20 | breach | critical | alice@b1 | error_rate above 5% for 2m |"
+    assert breach in md
     assert "rolled back \\| paged db team<br>see #inc-42" in md  # one table row, pipes escaped
     assert md.index("verdict GO") < md.index("error_rate above") < md.index("rolled back")
 
