@@ -1,0 +1,65 @@
+"""The pane registry: pane type name (as written in a layout) -> widget class.
+
+Two halves, so that `cockpit validate` (headless, never imports Textual) can check
+a layout's pane types while the screen gets the classes:
+
+- `PANE_MODULES` maps each type name to the module that defines it. Adding a pane
+  is ONE line here plus the module; the module's class carries
+  `@register_pane("name")`. Importing this package imports no Textual.
+- `PANES` holds the registered classes; `pane_class(name)` / `load_panes()` import
+  the modules on demand.
+
+Only list types whose module exists: a layout naming a type absent from this map is
+a validation error (never a placeholder pane).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from cockpit.ui.panes.base import Pane
+
+# type name -> module defining it (one line per pane; keep sorted by name)
+PANE_MODULES: dict[str, str] = {
+    "checklist": "cockpit.ui.panes.checklist",
+    "http": "cockpit.ui.panes.http",
+    "log": "cockpit.ui.panes.log",
+    "verdict": "cockpit.ui.panes.verdict",
+}
+
+PANES: dict[str, type[Pane]] = {}
+
+P = TypeVar("P", bound="type[Pane]")
+
+
+def register_pane(name: str) -> Callable[[P], P]:
+    """Class decorator: register a `Pane` subclass under its layout type name."""
+
+    def decorate(cls: P) -> P:
+        cls.PANE_TYPE = name
+        PANES[name] = cls
+        return cls
+
+    return decorate
+
+
+def pane_types() -> frozenset[str]:
+    """Every type name a layout may use (no import of Textual)."""
+    return frozenset(PANE_MODULES)
+
+
+def pane_class(name: str) -> type[Pane]:
+    """The class for `name`, importing its module on first use. KeyError if unknown."""
+    if name not in PANES:
+        importlib.import_module(PANE_MODULES[name])
+    return PANES[name]
+
+
+def load_panes() -> dict[str, type[Pane]]:
+    """Import every pane module (for the help screen and the tests)."""
+    for name in PANE_MODULES:
+        pane_class(name)
+    return dict(PANES)

@@ -1,0 +1,385 @@
+"""The cockpit screen: a Textual app over the engine.
+
+The app does no I/O of its own: it renders engine state and hands the operator's
+actions (tick, note, sample now) to the engine. Engine changes arrive through
+`engine.subscribe`; they are collected into a `Changes` and applied to the panes of
+the current layout at most 4 times a second (and once a second for ages), never
+while PAUSED. Layouts are mounted once each, on first use, and switched by a
+ContentSwitcher, so switching does not leak widgets.
+"""
+
+from __future__ import annotations
+
+import inspect
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import ContentSwitcher, Static
+
+from cockpit.layout import Layout
+from cockpit.model import Event, VerdictKind
+from cockpit.ui.panes import pane_class
+from cockpit.ui.panes.base import Changes, Pane
+from cockpit.ui.text import plain
+
+EVENT_BUFFER = 1000  # events kept for the log panes (bounded: hours cost what minutes do)
+FLUSH_EVERY = 0.25  # s: repaints coalesced to at most 4 a second
+
+
+def clock(at: float | None = None) -> str:
+    return time.strftime("%H:%M:%S", time.localtime(time.time() if at is None else at))
+
+
+def _widget_id(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in text) or "x"
+
+
+class StatusBar(Horizontal):
+    """Bottom line: key hints on the left; layout, clock, PAUSED mark on the right."""
+
+    DEFAULT_CSS = """
+    StatusBar { dock: bottom; height: 1; background: $panel; }
+    StatusBar #keys { width: 1fr; color: $text-muted; text-wrap: nowrap; text-overflow: clip; }
+    StatusBar #state { width: auto; padding: 0 1; }
+    StatusBar #state.paused { background: $warning; color: $background; text-style: bold; }
+    """
+
+    HINTS = "?:help /:filter ::commands n:note space:tick l:layout p:pause r:sample q:quit"
+
+    def compose(self) -> ComposeResult:
+        yield Static(plain(self.HINTS), id="keys")
+        yield Static("", id="state")
+
+    def show(self, layout: str, paused_at: float | None) -> None:
+        state = self.query_one("#state", Static)
+        if paused_at is not None:
+            state.update(plain(f"⏸ PAUSED at {clock(paused_at)} · p resumes"))
+            state.add_class("paused")
+        else:
+            state.update(plain(f"layout {layout} · {clock()}"))
+            state.remove_class("paused")
+
+
+class CockpitApp(App[int]):
+    """The release captain's screen. `engine` follows the Engine API (cockpit/engine.py)."""
+
+    CSS_PATH = "cockpit.tcss"
+    TITLE = "cockpit"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("question_mark", "help", "Help: every key"),
+        Binding("slash", "filter", "Filter the focused pane"),
+        Binding("colon", "command_palette", "Command palette"),
+        Binding("ctrl+p", "command_palette", "Command palette", show=False),
+        Binding("n", "note", "Add a note to the incident log"),
+        Binding("l", "cycle_layout", "Next layout"),
+        Binding("f2", "cycle_layout", "Next layout", show=False),
+        Binding("p", "pause", "Pause / resume the screen"),
+        Binding("r", "sample_now", "Sample the focused pane's source now"),
+        Binding("tab", "app.focus_next", "Next pane", show=False),
+        Binding("shift+tab", "app.focus_previous", "Previous pane", show=False),
+        Binding("q", "quit", "Quit (asks if an action is running)"),
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
+    ]
+
+    def __init__(
+        self,
+        engine: Any,
+        layouts: Sequence[Layout],
+        *,
+        layout: str | None = None,
+        bell_on_nogo: bool = True,
+        start_engine: bool = True,
+        event_buffer: int = EVENT_BUFFER,
+    ) -> None:
+        super().__init__()
+        if not layouts:
+            raise ValueError("at least one layout")
+        self.engine = engine
+        self.layouts: dict[str, Layout] = {lay.name: lay for lay in layouts}
+        self.layout_name = layout if layout in self.layouts else next(iter(self.layouts))
+        self.bell_on_nogo = bell_on_nogo
+        self.start_engine = start_engine
+        self.recent_events: deque[Event] = deque(maxlen=event_buffer)
+        self.paused_at: float | None = None
+        self.running_actions: set[str] = set()
+        self.bells = 0  # how many times the NO-GO bell rang (tests, and the log)
+        self._pending = Changes(all=True)
+        self._mounted_layouts: set[str] = set()
+        self._last_verdict: VerdictKind | None = None
+        self._unsubscribe: Any = None
+        self._loop_thread = threading.get_ident()
+
+    # -- composition ----------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="paused-banner")
+        with ContentSwitcher(initial=self._layout_id(self.layout_name), id="layouts"):
+            yield self._build_layout(self.layouts[self.layout_name])
+        yield StatusBar()
+
+    def _layout_id(self, name: str) -> str:
+        return "layout-" + _widget_id(name)
+
+    def _build_layout(self, layout: Layout) -> Grid:
+        self._mounted_layouts.add(layout.name)
+        children: list[Widget] = []
+        for i, spec in enumerate(layout.placement()):
+            if spec is None:
+                children.append(Static("", classes="filler"))
+                continue
+            pane = pane_class(spec.type)(spec, id=f"{_widget_id(layout.name)}--{spec.type}-{i}")
+            css = f"column-span: {spec.col_span}; row-span: {spec.row_span};"
+            if spec.height:
+                css += f"height: {spec.height};"
+            if spec.width:
+                css += f"width: {spec.width};"
+            pane.set_styles(css)
+            children.append(pane)
+        grid = Grid(*children, id=self._layout_id(layout.name), classes="layout")
+        grid.set_styles(
+            f"grid-size: {len(layout.columns)} {len(layout.rows)};"
+            f"grid-columns: {' '.join(layout.columns)};"
+            f"grid-rows: {' '.join(layout.rows)};"
+        )
+        return grid
+
+    # -- lifecycle --------------------------------------------------------------
+
+    async def on_mount(self) -> None:
+        self._loop_thread = threading.get_ident()
+        events = self.engine.events(limit=self.recent_events.maxlen)
+        if inspect.isawaitable(events):
+            events = await events
+        self.recent_events.extend(events or ())
+        verdict = getattr(self.engine, "verdict", None)
+        self._last_verdict = getattr(verdict, "kind", None)
+        self._unsubscribe = self.engine.subscribe(self._on_engine_change)
+        if self.start_engine:
+            self.run_worker(self._start_engine(), group="engine", exit_on_error=False)
+        self.set_interval(FLUSH_EVERY, self._flush)
+        self.set_interval(1.0, self._tick_clock)
+        self._focus_first()
+        self._flush()
+
+    async def _start_engine(self) -> None:
+        try:
+            await self.engine.start()
+        except Exception as exc:  # noqa: BLE001 - shown, the screen keeps running
+            self.notify(plain(f"engine failed to start: {exc}"), severity="error",
+                        markup=False, timeout=30)
+
+    def on_unmount(self) -> None:
+        if callable(self._unsubscribe):
+            self._unsubscribe()
+
+    # -- engine changes -----------------------------------------------------------
+
+    def _on_engine_change(self, change: Any) -> None:
+        if threading.get_ident() != self._loop_thread:
+            self.call_from_thread(self._on_engine_change, change)
+            return
+        kind = getattr(change, "kind", "")
+        payload = getattr(change, "payload", None)
+        if kind == "reading":
+            source = getattr(payload, "source", None)
+            if source:
+                self._pending.sources.add(source)
+        elif kind == "event" and payload is not None:
+            self.recent_events.append(payload)
+        elif kind == "verdict":
+            self._verdict_changed(getattr(payload, "kind", None))
+        self._pending.kinds.add(kind)
+
+    def _verdict_changed(self, kind: VerdictKind | None) -> None:
+        if kind is None:
+            return
+        if kind == VerdictKind.NO_GO and self._last_verdict not in (None, VerdictKind.NO_GO):
+            if self.bell_on_nogo:
+                self.bell()
+                self.bells += 1
+        self._last_verdict = kind
+
+    def _tick_clock(self) -> None:
+        self._pending.clock = True
+
+    def _flush(self) -> None:
+        if self.paused_at is not None or not self._pending:
+            return
+        changes, self._pending = self._pending, Changes()
+        with self.batch_update():
+            for pane in self.current_panes():
+                try:
+                    pane.update_from(self.engine, changes)
+                except Exception as exc:  # noqa: BLE001 - one pane's bug must not end the app
+                    self.log.error(f"pane {pane.id} refresh failed: {exc!r}")
+            self.query_one(StatusBar).show(self.layout_name, self.paused_at)
+
+    def refresh_now(self) -> None:
+        """Apply everything pending now (after an operator action), unless paused."""
+        self._pending.all = True
+        self._flush()
+
+    # -- panes ------------------------------------------------------------------------
+
+    def current_layout_widget(self) -> Grid:
+        return self.query_one(f"#{self._layout_id(self.layout_name)}", Grid)
+
+    def current_panes(self) -> list[Pane]:
+        return list(self.current_layout_widget().query(Pane))
+
+    def focused_pane(self) -> Pane | None:
+        node = self.focused
+        while node is not None:
+            if isinstance(node, Pane):
+                return node
+            node = node.parent  # type: ignore[assignment]
+        return None
+
+    def _focus_first(self) -> None:
+        for pane in self.current_panes():
+            for widget in pane.query("*"):
+                if widget.focusable:
+                    widget.focus()
+                    return
+
+    def switch_layout(self, name: str) -> None:
+        if name not in self.layouts or name == self.layout_name:
+            return
+        switcher = self.query_one("#layouts", ContentSwitcher)
+        if name not in self._mounted_layouts:
+            switcher.mount(self._build_layout(self.layouts[name]))
+        switcher.current = self._layout_id(name)
+        self.layout_name = name
+        self.call_after_refresh(self._after_switch)
+
+    def _after_switch(self) -> None:
+        self._focus_first()
+        self.refresh_now()
+
+    # -- operator actions ---------------------------------------------------------------
+
+    def begin_action(self, name: str) -> None:
+        """A long operator action (rollback) started: `q` will ask before quitting."""
+        self.running_actions.add(name)
+
+    def end_action(self, name: str) -> None:
+        self.running_actions.discard(name)
+
+    def call_engine(self, method: str, *args: Any, **kwargs: Any) -> None:
+        """Call an engine action; await it in a worker if it is a coroutine."""
+        result = getattr(self.engine, method)(*args, **kwargs)
+        if inspect.isawaitable(result):
+            async def wait() -> None:
+                try:
+                    await result
+                except Exception as exc:  # noqa: BLE001
+                    self.notify(plain(f"{method} failed: {exc}"), severity="error", markup=False)
+                self.refresh_now()
+
+            self.run_worker(wait(), group=f"engine-{method}", exit_on_error=False)
+        else:
+            self.refresh_now()
+
+    def action_cycle_layout(self) -> None:
+        names = list(self.layouts)
+        self.switch_layout(names[(names.index(self.layout_name) + 1) % len(names)])
+
+    def action_pause(self) -> None:
+        banner = self.query_one("#paused-banner", Static)
+        if self.paused_at is None:
+            self.paused_at = time.time()
+            banner.update(plain(f"⏸ PAUSED at {clock(self.paused_at)} — the screen is frozen; "
+                                "sources keep sampling and the log keeps writing · p resumes"))
+            self.screen.add_class("paused")
+            self.query_one(StatusBar).show(self.layout_name, self.paused_at)
+        else:
+            self.paused_at = None
+            self.screen.remove_class("paused")
+            self.refresh_now()
+
+    def action_help(self) -> None:
+        from cockpit.ui.screens.help import HelpScreen
+
+        self.push_screen(HelpScreen())
+
+    def action_note(self) -> None:
+        from cockpit.ui.screens.note import NoteScreen
+
+        def done(result: tuple[str, str] | None) -> None:
+            if result:
+                self.call_engine("note", result[0], result[1])
+
+        self.push_screen(NoteScreen(), done)
+
+    def filter_target(self) -> Pane | None:
+        pane = self.focused_pane()
+        if pane is not None and pane.can_filter:
+            return pane
+        return next((p for p in self.current_panes() if p.can_filter), None)
+
+    def action_filter(self) -> None:
+        from cockpit.ui.screens.filter import FilterScreen
+
+        target = self.filter_target()
+        if target is None:
+            self.notify("Nothing here can be filtered.")
+            return
+
+        def done(text: str | None) -> None:
+            if text is not None:
+                target.apply_filter(text)
+
+        self.push_screen(FilterScreen(target.title, target.filter_text), done)
+
+    def action_sample_now(self) -> None:
+        pane = self.focused_pane()
+        source = pane.source_name if pane is not None else None
+        if not source:
+            self.notify("The focused pane has no source to sample.")
+            return
+        self.notify(plain(f"sampling {source} now"), markup=False, timeout=2)
+        self.call_engine("sample_now", source)
+
+    async def action_quit(self) -> None:
+        if not self.running_actions:
+            self.exit(0)
+            return
+        from cockpit.ui.screens.quit import QuitScreen
+
+        def done(really: bool | None) -> None:
+            if really:
+                self.exit(0)
+
+        self.push_screen(QuitScreen(sorted(self.running_actions)), done)
+
+    # -- command palette -----------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield SystemCommand("Help", "Show every key", self.action_help)
+        yield SystemCommand("Note", "Add a note to the incident log", self.action_note)
+        yield SystemCommand("Filter", "Filter the focused pane", self.action_filter)
+        yield SystemCommand("Pause / resume", "Freeze the screen for reading", self.action_pause)
+        yield SystemCommand("Next layout", "Cycle the layouts", self.action_cycle_layout)
+        for name, lay in self.layouts.items():
+            yield SystemCommand(f"Layout: {name}", lay.description or f"Show {name}",
+                                lambda n=name: self.switch_layout(n))
+        for source in sorted({p.source_name for p in self.current_panes() if p.source_name}):
+            yield SystemCommand(f"Sample now: {source}", "Take a sample of this source now",
+                                lambda s=source: self.call_engine("sample_now", s))
+        for pane in self.current_panes():
+            for title, help_text, callback in pane.commands():
+                yield SystemCommand(title, help_text, callback)
+        yield SystemCommand("Quit", "Quit the cockpit (asks if an action is running)",
+                            self.action_quit)
+        for command in super().get_system_commands(screen):
+            if command.title in {"Theme", "Maximize", "Minimize"}:
+                yield command

@@ -1,0 +1,245 @@
+"""`Pane`: the base of every pane on the cockpit screen. Its API is stable; build on it.
+
+A pane is one widget class (a bordered container) registered by layout type name::
+
+    from cockpit.ui.panes import register_pane
+    from cockpit.ui.panes.base import Changes, Pane
+
+    @register_pane("slo")                      # + one line in PANE_MODULES (panes/__init__.py)
+    class SloPane(Pane):
+        TITLE = "SLO"
+        SOURCE = "prometheus"                  # engine source whose state the border shows
+        CONFIG_SECTION = "prometheus"          # config section that enables this pane
+        CONFIG_HINT = "add `prometheus: {url: ..., queries: {...}}` to the launch config"
+        LISTENS = frozenset()                  # extra change kinds: "verdict", "event"
+
+        def compose_body(self) -> ComposeResult:   # the pane's widgets (configured case only)
+            yield Static(id="slo-body")
+
+        def refresh_from(self, engine) -> None:    # redraw from engine state; no I/O, cheap
+            self.query_one("#slo-body", Static).update(plain(...))
+
+What the base does for you:
+
+- Border title = `TITLE` (or the layout's `title:`); border subtitle = the state of
+  `source_name`: "● live", "◌ stale for 42s", "✖ error: <reason>", "… starting"
+  (always through `cockpit.ui.text.plain`, never markup). Call `super().refresh_from(engine)`
+  if you override `refresh_from` and want the border refreshed too (the app also calls
+  `refresh_border` every second).
+- `is_configured(engine)`: by default, the source (if any) is one of the engine's
+  sources. If not configured, the body is a notice naming `CONFIG_SECTION` and
+  `CONFIG_HINT`, and `refresh_from` is not called.
+- `wants(changes)`: by default the app calls `refresh_from` when a reading of
+  `source_name` changed, a kind in `LISTENS` happened, or once a second (`clock`,
+  so ages move). Repaints are coalesced by the app (at most 4 a second) and stop
+  while the screen is PAUSED. Override `wants` for finer control.
+- `self.engine` / `self.cockpit`: the engine and the app. `self.spec.options`: the
+  extra keys given to this pane in the layout YAML (e.g. `source: api-health`).
+- `commands()`: (title, help, callback) triples added to the command palette while
+  this pane is on screen. Pane `BINDINGS` show in the help screen (`?`).
+- `filter_text` / `apply_filter(text)`: `/` sets the filter of the focused pane;
+  override `apply_filter` if your pane can filter.
+- Long-running operator actions (a rollback) call `self.cockpit.begin_action(name)`
+  and `end_action(name)`, so `q` asks before quitting while one runs.
+
+Outside text (names, messages, labels) goes through `plain()` only. Keep buffers
+bounded. Do not mount/remove widgets on every refresh (Textual leaks watchers):
+build once in `compose_body`, then update.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from cockpit.ui.text import plain
+
+if TYPE_CHECKING:
+    from cockpit.layout import PaneSpec
+    from cockpit.ui.app import CockpitApp
+
+Command = tuple[str, str, Callable[[], Any]]
+
+
+@dataclass
+class Changes:
+    """What changed since the last repaint: reading sources, change kinds, the clock."""
+
+    sources: set[str] = field(default_factory=set)
+    kinds: set[str] = field(default_factory=set)
+    clock: bool = False
+    all: bool = False  # layout shown, resume from pause: redraw everything
+
+    def __bool__(self) -> bool:
+        return bool(self.sources or self.kinds or self.clock or self.all)
+
+
+def format_age(seconds: float | None) -> str:
+    """Compact age: 4s, 2m05s, 1h02m."""
+    if seconds is None:
+        return "-"
+    s = int(max(0.0, seconds))
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m{s % 60:02d}s"
+    return f"{s // 3600}h{(s % 3600) // 60:02d}m"
+
+
+def source_state_text(engine: Any, source: str) -> Text:
+    """The border subtitle for `source`: live / stale for N s / error: reason / starting."""
+    try:
+        st = engine.source_status(source)
+    except (KeyError, AttributeError):
+        return plain("? unknown source", "dim")
+    state = getattr(st, "state", "starting")
+    age = getattr(st, "age", None)
+    if state == "live":
+        return plain(f"● live {format_age(age)}", "green")
+    if state == "stale":
+        return plain(f"◌ stale for {format_age(age)}", "bold yellow")
+    if state == "error":
+        err = getattr(st, "error", None) or "failed"
+        return plain(f"✖ error: {err}"[:120], "bold red")
+    return plain("… starting", "dim")
+
+
+class Pane(Vertical, can_focus=False):
+    """Base of every pane. See the module docstring for the contract."""
+
+    PANE_TYPE: ClassVar[str] = ""
+    TITLE: ClassVar[str] = ""
+    SOURCE: ClassVar[str | None] = None
+    CONFIG_SECTION: ClassVar[str | None] = None
+    CONFIG_HINT: ClassVar[str] = ""
+    LISTENS: ClassVar[frozenset[str]] = frozenset()
+
+    DEFAULT_CSS = """
+    Pane {
+        border: round $primary-darken-1;
+        border-title-color: $text;
+        border-title-style: bold;
+        border-subtitle-align: right;
+        height: 1fr;
+        width: 1fr;
+        padding: 0 1;
+    }
+    Pane:focus-within { border: round $accent; }
+    Pane .pane-not-configured { color: $text-muted; padding: 1 1; }
+    """
+
+    def __init__(
+        self,
+        spec: PaneSpec | None = None,
+        *,
+        id: str | None = None,  # noqa: A002 - Textual's name
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(id=id, classes=classes)
+        self.spec = spec
+        options = dict(spec.options) if spec is not None else {}
+        self.options: dict[str, Any] = options
+        self.source_name: str | None = options.get("source", self.SOURCE)
+        self.filter_text = ""
+        self._configured: bool | None = None
+
+    # -- access ---------------------------------------------------------------
+
+    @property
+    def cockpit(self) -> CockpitApp:
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def engine(self) -> Any:
+        return self.cockpit.engine
+
+    @property
+    def title(self) -> str:
+        return str(self.options.get("title") or self.TITLE or self.PANE_TYPE)
+
+    # -- configuration --------------------------------------------------------
+
+    def is_configured(self, engine: Any) -> bool:
+        """Whether this pane has something to show. Default: its source is running."""
+        if self.source_name is None:
+            return True
+        names = {getattr(s, "name", None) for s in getattr(engine, "sources", ()) or ()}
+        return self.source_name in names
+
+    @property
+    def configured(self) -> bool:
+        if self._configured is None:
+            self._configured = self.is_configured(self.engine)
+        return self._configured
+
+    def not_configured_text(self) -> Text:
+        section = self.CONFIG_SECTION or self.source_name or self.PANE_TYPE
+        msg = f"{self.title}: not configured.\nAdd a `{section}:` section to the launch config"
+        msg += f" ({self.CONFIG_HINT})." if self.CONFIG_HINT else "."
+        return plain(msg)
+
+    # -- composition ----------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        if self.configured:
+            yield from self.compose_body()
+        else:
+            yield Static(self.not_configured_text(), classes="pane-not-configured")
+
+    def compose_body(self) -> ComposeResult:
+        """The pane's widgets. Override."""
+        yield from ()
+
+    def on_mount(self) -> None:
+        self.border_title = plain(self.title)
+        self.refresh_border()
+
+    # -- refresh --------------------------------------------------------------
+
+    def wants(self, changes: Changes) -> bool:
+        if changes.all or changes.clock:
+            return True
+        if self.source_name is not None and self.source_name in changes.sources:
+            return True
+        return bool(self.LISTENS & changes.kinds)
+
+    def refresh_border(self) -> None:
+        if self.source_name is None:
+            return
+        if not self.configured:
+            self.border_subtitle = plain("not configured", "dim")
+            return
+        self.border_subtitle = source_state_text(self.engine, self.source_name)
+
+    def refresh_from(self, engine: Any) -> None:
+        """Redraw from engine state. Override (and call super() for the border)."""
+        self.refresh_border()
+
+    def update_from(self, engine: Any, changes: Changes) -> None:
+        """Called by the app: refresh if configured and wanted. Not for overriding."""
+        if not self.configured:
+            return
+        if self.wants(changes):
+            self.refresh_from(engine)
+        elif changes.clock:
+            self.refresh_border()
+
+    # -- operator features ----------------------------------------------------
+
+    def commands(self) -> Iterable[Command]:
+        """Command palette entries of this pane: (title, help, callback)."""
+        return ()
+
+    @property
+    def can_filter(self) -> bool:
+        return False
+
+    def apply_filter(self, text: str) -> None:
+        """Set the pane's filter (empty clears). Override with `can_filter` True."""
+        self.filter_text = text

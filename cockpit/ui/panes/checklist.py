@@ -1,0 +1,182 @@
+"""The go/no-go checklist: sections and items, live auto items, ticks by people.
+
+Space ticks or unticks a manual item (with an optional comment); auto items show
+their live value, its age and pass / fail / unknown. `/` filters by any text shown.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable
+
+from cockpit.model import ItemState, Status
+from cockpit.ui.panes import register_pane
+from cockpit.ui.panes.base import Changes, Pane, format_age
+from cockpit.ui.panes.table import CockpitTable, Row
+from cockpit.ui.text import plain
+
+MARK = {
+    Status.PASS: ("✔", "green"),
+    Status.FAIL: ("✖", "bold red"),
+    Status.UNKNOWN: ("?", "bold yellow"),
+    Status.UNTICKED: ("○", "dim"),
+}
+WORD = {Status.PASS: "pass", Status.FAIL: "FAIL", Status.UNKNOWN: "unknown",
+        Status.UNTICKED: "to do"}
+
+
+def hhmm(at: float | None) -> str:
+    return time.strftime("%H:%M", time.localtime(at)) if at else ""
+
+
+@register_pane("checklist")
+class ChecklistPane(Pane):
+    """Sections and items with their state; space ticks a manual item."""
+
+    TITLE = "Checklist"
+    LISTENS = frozenset({"verdict", "event"})
+    BINDINGS = [
+        Binding("space", "tick", "Tick / untick the manual item (asks for a comment)"),
+        Binding("enter", "details", "Show the item in full"),
+    ]
+
+    COLUMNS = [("", "mark"), ("Item", "item"), ("State", "state"), ("Age", "age"),
+               ("Owner", "owner"), ("Ticked by", "by")]
+
+    def compose_body(self) -> ComposeResult:
+        yield CockpitTable(self.COLUMNS, id=f"{self.id}-table" if self.id else None)
+
+    @property
+    def table(self) -> CockpitTable:
+        return self.query_one(CockpitTable)
+
+    @property
+    def can_filter(self) -> bool:
+        return True
+
+    def apply_filter(self, text: str) -> None:
+        self.filter_text = text
+        self.border_title = plain(f"{self.title}  /{text}" if text else self.title)
+        self.refresh_from(self.engine)
+
+    def wants(self, changes: Changes) -> bool:
+        return True  # ages move every second; the table diff keeps it cheap
+
+    # -- rows -----------------------------------------------------------------
+
+    def _age(self, engine: Any, item: Any) -> float | None:
+        gate = getattr(item, "gate", None)
+        if gate is None:
+            return None
+        ages = []
+        for name in gate.names():
+            reading = engine.readings.get(name)
+            if reading is not None:
+                ages.append(reading.age())
+        return max(ages) if ages else None
+
+    def rows(self, engine: Any) -> list[Row]:
+        states: dict[str, ItemState] = engine.item_states()
+        needle = self.filter_text.lower()
+        rows: list[Row] = []
+        for section in engine.checklist.sections:
+            items: list[Row] = []
+            for item in section.items:
+                st = states.get(item.id)
+                status = st.status if st else Status.UNKNOWN
+                mark, style = MARK.get(status, ("?", "yellow"))
+                auto = item.auto is not None
+                state = (st.detail if st and st.detail else WORD.get(status, str(status)))
+                if auto:
+                    state = f"{WORD.get(status, status)}: {state}" if st and st.detail else state
+                elif st and st.comment:
+                    state = f"{state} — {st.comment}"
+                by = (f"{st.ticked_by} {hhmm(st.ticked_at)}" if st and st.ticked_by else "")
+                text = "  " * item.depth + item.text + ("" if item.required else " (optional)")
+                age = format_age(self._age(engine, item)) if auto else ""
+                hay = " ".join((item.id, item.text, state, item.owner or "", by, section.title,
+                                WORD.get(status, ""))).lower()
+                if needle and needle not in hay:
+                    continue
+                items.append((f"item:{item.id}", (
+                    plain(mark, style),
+                    plain(text, "" if item.required else "dim"),
+                    plain(("⚙ " if auto else "") + state, style if status != Status.PASS else ""),
+                    plain(age, "dim"),
+                    plain(item.owner or "", "dim"),
+                    plain(by, "dim"),
+                )))
+            if items:
+                rows.append((f"section:{section.title}", (
+                    plain("§", "bold"), plain(section.title, "bold underline"),
+                    Text(), Text(), Text(), Text())))
+                rows.extend(items)
+        return rows
+
+    def refresh_from(self, engine: Any) -> None:
+        super().refresh_from(engine)
+        self.table.show(self.rows(engine))
+
+    # -- actions --------------------------------------------------------------
+
+    def selected_item(self) -> Any | None:
+        key = self.table.current_key()
+        if not key or not key.startswith("item:"):
+            return None
+        item_id = key.removeprefix("item:")
+        try:
+            return self.engine.checklist.item(item_id)
+        except KeyError:
+            return None
+
+    def action_tick(self) -> None:
+        from cockpit.ui.screens.tick import TickScreen
+
+        item = self.selected_item()
+        if item is None:
+            return
+        if item.auto is not None:
+            self.app.notify(plain(f"{item.id} is judged by its live signal: {item.auto}"),
+                            markup=False, title="auto item")
+            return
+        state = self.engine.item_states().get(item.id)
+        untick = state is not None and state.status == Status.PASS
+
+        def done(comment: str | None) -> None:
+            if comment is None:
+                return
+            self.cockpit.call_engine("untick" if untick else "tick", item.id, comment or None)
+
+        self.app.push_screen(TickScreen(item.text, untick=untick), done)
+
+    def action_details(self) -> None:
+        from cockpit.ui.screens.event import TextScreen
+
+        item = self.selected_item()
+        if item is None:
+            return
+        st = self.engine.item_states().get(item.id)
+        lines = [f"id:       {item.id}", f"section:  {item.section}", f"text:     {item.text}",
+                 f"auto:     {item.auto or '- (ticked by a person)'}",
+                 f"owner:    {item.owner or '-'}", f"required: {item.required}"]
+        if st is not None:
+            lines += [f"state:    {WORD.get(st.status, st.status)}", f"detail:   {st.detail}"]
+            if st.ticked_by:
+                lines.append(f"ticked:   by {st.ticked_by} at "
+                             f"{time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(st.ticked_at))}")
+            if st.comment:
+                lines.append(f"comment:  {st.comment}")
+        if getattr(item, "note", None):
+            lines.append(f"\n{item.note}")
+        self.app.push_screen(TextScreen(f"Item {item.id}", "\n".join(lines)))
+
+    @on(DataTable.RowSelected)
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_details()

@@ -1,0 +1,81 @@
+"""`CockpitTable`: the DataTable the list panes share, with k9s/vi keys and diffed updates.
+
+`show(rows)` takes the wanted rows as (key, cells) and changes the table as little as
+it can: same keys in the same order -> `update_cell` on changed cells only; otherwise
+rebuild and put the cursor back on the same key (Textual's `clear()` resets it).
+Cells are `rich.text.Text` made with `plain()` - never markup strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import DataTable
+
+Row = tuple[str, tuple[Text, ...]]
+
+
+def cell_sig(cell: Text) -> tuple[str, str]:
+    return (cell.plain, str(cell.style))
+
+
+class CockpitTable(DataTable):
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("g", "scroll_top", "Top", show=False),
+        Binding("G", "scroll_bottom", "Bottom", show=False),
+    ]
+
+    DEFAULT_CSS = """
+    CockpitTable { height: 1fr; scrollbar-size-vertical: 1; }
+    """
+
+    def __init__(self, columns: Sequence[tuple[str, str]], **kwargs) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
+        self._columns = list(columns)
+        self._keys: list[str] = []
+        self._sigs: dict[str, tuple[tuple[str, str], ...]] = {}
+
+    def on_mount(self) -> None:
+        for label, key in self._columns:
+            self.add_column(label, key=key)
+
+    @property
+    def row_keys(self) -> list[str]:
+        return list(self._keys)
+
+    def current_key(self) -> str | None:
+        if not self._keys or self.cursor_row < 0 or self.cursor_row >= len(self._keys):
+            return None
+        return self._keys[self.cursor_row]
+
+    def resync_keys(self) -> None:
+        """After adding/removing/sorting rows directly: re-read the row order."""
+        self._keys = [str(row.key.value) for row in self.ordered_rows]
+        self._sigs = {k: v for k, v in self._sigs.items() if k in set(self._keys)}
+
+    def show(self, rows: Sequence[Row]) -> None:
+        keys = [k for k, _ in rows]
+        col_keys = [k for _, k in self._columns]
+        if keys == self._keys:
+            for key, cells in rows:
+                sig = tuple(cell_sig(c) for c in cells)
+                old = self._sigs.get(key)
+                if sig == old:
+                    continue
+                for i, cell in enumerate(cells):
+                    if old is None or old[i] != sig[i]:
+                        self.update_cell(key, col_keys[i], cell, update_width=True)
+                self._sigs[key] = sig
+            return
+        current = self.current_key()
+        self.clear()
+        self._keys = keys
+        self._sigs = {k: tuple(cell_sig(c) for c in cells) for k, cells in rows}
+        for key, cells in rows:
+            self.add_row(*cells, key=key)
+        if current in self._sigs:
+            self.move_cursor(row=keys.index(current), animate=False)

@@ -1,0 +1,154 @@
+"""The verdict banner: GO / NO-GO / HOLD, large and coloured, and spelled out.
+
+Colour is never the only signal: the word, a mark (✔ ✖ ⏸) and the named failing /
+unknown items say it in text too, so it reads in 256 colours, in tmux and to the
+colour-blind. Big letters when the pane has room (5+ lines), one line otherwise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Static
+
+from cockpit.model import Verdict, VerdictKind
+from cockpit.ui.panes import register_pane
+from cockpit.ui.panes.base import Changes, Pane
+from cockpit.ui.text import plain
+
+# A 4x3 block font for the letters the three verdicts use.
+FONT = {
+    "G": ["█▀▀▀", "█ ▀█", "▀▀▀▀"],
+    "O": ["█▀▀█", "█  █", "▀▀▀▀"],
+    "N": ["█▄ █", "█ ▀█", "▀  ▀"],
+    "H": ["█  █", "█▀▀█", "▀  ▀"],
+    "L": ["█   ", "█   ", "▀▀▀▀"],
+    "D": ["█▀▀▄", "█  █", "▀▀▀ "],
+    "-": ["    ", "▀▀▀ ", "    "],
+}
+
+STYLE = {VerdictKind.GO: "bold green", VerdictKind.NO_GO: "bold red",
+         VerdictKind.HOLD: "bold yellow"}
+MARK = {VerdictKind.GO: "✔", VerdictKind.NO_GO: "✖", VerdictKind.HOLD: "⏸"}
+CLASS = {VerdictKind.GO: "go", VerdictKind.NO_GO: "nogo", VerdictKind.HOLD: "hold"}
+
+
+def big(word: str) -> list[str]:
+    return [" ".join(FONT.get(ch, ["    "] * 3)[row] for ch in word) for row in range(3)]
+
+
+def hms(seconds: float) -> str:
+    s = int(abs(seconds))
+    return f"{s // 3600:02d}:{(s % 3600) // 60:02d}:{s % 60:02d}"
+
+
+def window_text(engine: Any, at: float | None = None) -> str:
+    """T+HH:MM:SS since the launch window opened (or T-... before it; or since start)."""
+    at = time.time() if at is None else at
+    opens = getattr(getattr(engine, "config", None), "window_opens", None)
+    if isinstance(opens, dt.datetime):
+        if opens.tzinfo is None:
+            opens = opens.astimezone()
+        delta = at - opens.timestamp()
+        return f"T+{hms(delta)} since window opened" if delta >= 0 else f"T-{hms(delta)} to window"
+    started = getattr(engine, "started_at", None)
+    if isinstance(started, dt.datetime):
+        started = started.timestamp()
+    if isinstance(started, int | float):
+        return f"watching {hms(at - started)}"
+    return ""
+
+
+def item_names(engine: Any) -> dict[str, str]:
+    names: dict[str, str] = {}
+    checklist = getattr(engine, "checklist", None)
+    for section in getattr(checklist, "sections", ()) or ():
+        for item in getattr(section, "items", ()) or ():
+            names[item.id] = item.text
+    return names
+
+
+def verdict_lines(verdict: Verdict | None, engine: Any) -> list[Text]:
+    """The named reasons: failing items with their detail, then the unknown ones."""
+    if verdict is None:
+        return [plain("… waiting for the first verdict", "dim")]
+    names = item_names(engine)
+    out: list[Text] = []
+    if verdict.failing:
+        parts = [f"{names.get(i.item_id, i.item_id)}" + (f" ({i.detail})" if i.detail else "")
+                 for i in verdict.failing]
+        out.append(plain("✖ failing: " + "; ".join(parts), "bold red"))
+    if verdict.unknown:
+        parts = [f"{names.get(i.item_id, i.item_id)}" + (f" ({i.detail})" if i.detail else "")
+                 for i in verdict.unknown]
+        out.append(plain("? waiting on: " + "; ".join(parts), "yellow"))
+    if not out:
+        out.append(plain("✔ every required item passes", "green"))
+    return out
+
+
+@register_pane("verdict")
+class VerdictPane(Pane):
+    """GO / NO-GO / HOLD with the launch, the window clock, watchers and the reasons."""
+
+    TITLE = "Verdict"
+    LISTENS = frozenset({"verdict"})
+
+    DEFAULT_CSS = """
+    VerdictPane { padding: 0 1; }
+    VerdictPane.go { border: heavy $success; }
+    VerdictPane.nogo { border: heavy $error; }
+    VerdictPane.hold { border: heavy $warning; }
+    VerdictPane #verdict-row { height: 1fr; }
+    VerdictPane #verdict-big { width: auto; padding-right: 2; }
+    VerdictPane #verdict-info { width: 1fr; }
+    """
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(id="verdict-row"):
+            yield Static("", id="verdict-big")
+            yield Static("", id="verdict-info")
+
+    def on_resize(self) -> None:
+        if self.configured:
+            self.refresh_from(self.engine)
+
+    def wants(self, changes: Changes) -> bool:
+        return True  # the clock moves every second, and it is one small widget
+
+    def refresh_from(self, engine: Any) -> None:
+        verdict: Verdict | None = getattr(engine, "verdict", None)
+        kind = verdict.kind if verdict is not None else VerdictKind.HOLD
+        style = STYLE[kind]
+        for k, cls in CLASS.items():
+            self.set_class(k == kind, cls)
+        launch = str(getattr(getattr(engine, "config", None), "launch", "") or "")
+        clock = window_text(engine)
+        watchers = getattr(engine, "watchers", None)
+        who = watchers() if callable(watchers) else watchers
+        who_text = ("watching: " + ", ".join(map(str, who))) if who else ""
+        reasons = verdict_lines(verdict, engine)
+        big_room = self.options.get("big", True) and self.content_size.height >= 3
+        word = f"{MARK[kind]} {kind.value}"
+        self.border_title = plain(f"{self.title}: {kind.value}")
+        big_w = self.query_one("#verdict-big", Static)
+        info = self.query_one("#verdict-info", Static)
+        if big_room:
+            big_w.display = True
+            big_w.update(Text("\n").join([plain(line, style) for line in big(kind.value)]
+                                         + [plain(word, style)]))
+            head = plain(launch, "bold")
+            meta = " · ".join(x for x in (clock, who_text) if x)
+            info.update(Text("\n").join([head, plain(meta), *reasons]))
+        else:
+            big_w.display = False
+            line = Text.assemble(plain(f" {word} ", f"{style} reverse"), " ",
+                                 plain(launch, "bold"), plain(f"  {clock}" if clock else ""))
+            info.update(Text("\n").join([line, *reasons]))
+            info.styles.text_wrap = "nowrap"
+            info.styles.text_overflow = "ellipsis"
