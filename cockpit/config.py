@@ -139,6 +139,14 @@ class HttpCheck(Section):
 
 
 class KubernetesConfig(Section):
+    """Which clusters, namespaces and pods the kube source lists and watches.
+
+    Like kubectl: `kubeconfig` (else $KUBECONFIG, else ~/.kube/config) and `context`
+    (else the current one); `contexts: [a, b]` watches several clusters side by side.
+    `namespace`/`namespaces` default to the context's namespace; `"*"` means all.
+    In a pod with no kubeconfig (or `in_cluster: true`) the service account is used.
+    """
+
     context: str | None = None
     contexts: list[str] = Field(default_factory=list)
     kubeconfig: ConfigPath | None = None
@@ -148,6 +156,20 @@ class KubernetesConfig(Section):
     every: Duration = 2.0
     stale_after: Duration = 30.0
     in_cluster: bool = False
+    warning_events: bool = True  # also watch Warning events (shown in pod detail)
+    watch_timeout: Duration = 300.0  # server-side timeout of one watch request
+    reconnect_min: Duration = 0.5  # backoff after a dropped connection, doubling...
+    reconnect_max: Duration = 30.0  # ...up to this
+
+    @model_validator(mode="after")
+    def _one_way(self) -> KubernetesConfig:
+        if self.context and self.contexts:
+            raise ValueError("give `context` or `contexts`, not both")
+        if self.namespace and self.namespaces:
+            raise ValueError("give `namespace` or `namespaces`, not both")
+        if self.reconnect_min <= 0 or self.reconnect_max < self.reconnect_min:
+            raise ValueError("need 0 < reconnect_min <= reconnect_max")
+        return self
 
 
 class QueryConfig(Section):
