@@ -69,7 +69,7 @@ def _resolve_path(value: Path, info: ValidationInfo) -> Path:
     base = (info.context or {}).get("base_dir")
     path = Path(os.path.expanduser(str(value)))
     if not path.is_absolute() and base is not None:
-        path = Path(base) / path
+        path = Path(os.path.normpath(Path(base) / path))
     return path
 
 
@@ -411,11 +411,9 @@ class LaunchConfig(Section):
 
     def store_path(self) -> Path:
         """The SQLite event log of this launch (one database per launch)."""
-        if self.store:
-            if self.store.startswith("sqlite:///"):
-                return Path(os.path.expanduser(self.store.removeprefix("sqlite:///")))
-            if "://" not in self.store:
-                return Path(os.path.expanduser(self.store))
+        if self.store and (self.store.startswith("sqlite:///") or "://" not in self.store):
+            path = Path(os.path.expanduser(self.store.removeprefix("sqlite:///")))
+            return path if path.is_absolute() else self.base_dir / path
         state = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
         slug = re.sub(r"[^a-z0-9]+", "-", self.launch.lower()).strip("-") or "launch"
         return state / "cockpit" / f"{slug}.db"
