@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
+from cockpit.sources.gpu_model import GpuStat
+
 MIB = 1024 * 1024
 H100_FB_MIB = 81559  # what DCGM reports as FB_USED + FB_FREE on an H100 80GB HBM3
 H100 = "NVIDIA H100 80GB HBM3"
@@ -337,3 +339,66 @@ class FakeNvml:
 
     def nvmlEventSetFree(self, event_set: Any) -> None:
         pass
+
+
+# ---------------------------------------------------------------- GpuStats for pane tests
+
+
+def stats_of(fleet: Iterable[DcgmGpu], at: float = END, history: int = 12) -> list[GpuStat]:
+    """What the DCGM reader makes of `fleet` at `at`, with a made-up utilization history."""
+    out = []
+    for g in fleet:
+        util = g.util / 100
+        out.append(
+            GpuStat(
+                node=g.node,
+                gpu=str(g.gpu),
+                uuid=g.uuid,
+                model=H100,
+                util=util,
+                mem_used=g.fb_used * MIB,
+                mem_total=H100_FB_MIB * MIB,
+                temp=g.temp,
+                power=g.power,
+                xid=g.xid if g.xid and (g.xid_at is None or at >= g.xid_at) else 0,
+                pod=g.pod,
+                namespace=g.namespace,
+                container=g.container,
+                history=tuple(
+                    min(1.0, util * (0.6 + 0.4 * i / max(1, history - 1))) for i in range(history)
+                ),
+            )
+        )
+    return out
+
+
+def big_fleet(nodes: int = 8, per_node: int = 8) -> list[DcgmGpu]:
+    """`nodes` x `per_node` GPUs: busy, with a few idle, saturated and one XID, deterministic."""
+    fleet = []
+    for n in range(nodes):
+        for i in range(per_node):
+            k = n * per_node + i
+            util = 40 + (k * 37) % 55  # 40..94
+            used = 30000 + (k * 7919) % 40000
+            kw: dict[str, Any] = {}
+            if k in (5, 42):
+                util = 0
+            if k in (11, 30, 61):
+                util = 99
+            if k == 50:
+                kw = {"xid": 48}
+            fleet.append(
+                DcgmGpu(
+                    f"gpu-node-{n:02d}",
+                    i,
+                    util,
+                    used,
+                    50 + k % 30,
+                    300 + (k * 13) % 400,
+                    pod=f"asr-worker-{k}",
+                    namespace="asr",
+                    container="triton",
+                    **kw,
+                )
+            )
+    return fleet

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 # type name -> module defining it (one line per pane; keep sorted by name)
 PANE_MODULES: dict[str, str] = {
     "checklist": "cockpit.ui.panes.checklist",
+    "gpu": "cockpit.ui.panes.gpu",
     "http": "cockpit.ui.panes.http",
     "log": "cockpit.ui.panes.log",
     "verdict": "cockpit.ui.panes.verdict",
