@@ -124,7 +124,7 @@ class PromClient:
             timeout=httpx.Timeout(timeout),
             transport=transport,
             follow_redirects=False,
-            limits=httpx.Limits(max_connections=8, max_keepalive_connections=8),
+            limits=httpx.Limits(max_connections=4, max_keepalive_connections=4),
         )
 
     async def __aenter__(self) -> PromClient:
