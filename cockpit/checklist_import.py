@@ -122,12 +122,14 @@ def _cp1252_char(b: int) -> str:
 
 # --------------------------------------------------------------------------- inline text
 
-_CODE_SPAN = re.compile(r"(`+)(.+?)\1")
+# Every pattern here runs on outside text: none may backtrack badly on a long line.
+_TICKS = re.compile(r"`+")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
-_LABELLED_BLANK = re.compile(r"(_{3,})\s+[A-Za-z]\w{0,20}:\s*_{3,}")
-_BLANK = re.compile(r":?\s*_{3,}")
-_NOT_REQUIRED = re.compile(r"\((?:optional|if\s[^)]*)\)", re.IGNORECASE)
+_LABELLED_BLANK = re.compile(r"(?<!_)(_{3,}+)((?: [A-Za-z]\w{0,20}: ?_{3,}+)+)")
+_BLANK = re.compile(r":? ?_{3,}+")
+_NOT_REQUIRED = re.compile(r"\((?:optional|if\s[^)]{0,200})\)", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
+MAX_DEPTH = 8  # deeper Markdown nesting is kept at this depth
 
 
 def clean_inline(text: str) -> str:
@@ -135,23 +137,50 @@ def clean_inline(text: str) -> str:
 
     Code spans are left exactly as written, so `**` or `___` inside them survive.
     """
+    text = _SPACES.sub(" ", text).strip()
     out: list[str] = []
     pos = 0
-    for m in _CODE_SPAN.finditer(text):
-        out.append(_clean_prose(text[pos : m.start()]))
-        out.append(m.group(0))
-        pos = m.end()
+    for start, end in _code_spans(text):
+        out.append(_clean_prose(text[pos:start]))
+        out.append(text[start:end])
+        pos = end
     out.append(_clean_prose(text[pos:]))
     return _SPACES.sub(" ", "".join(out)).strip()
 
 
+def _code_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each code span: a backtick run closed by the next run of equal length.
+
+    Done over the list of runs (not with a backtracking regex) so a line of thousands
+    of backticks stays linear.
+    """
+    runs = [(m.start(), m.end()) for m in _TICKS.finditer(text)]
+    by_len: dict[int, list[int]] = {}
+    for idx, (a, b) in enumerate(runs):
+        by_len.setdefault(b - a, []).append(idx)
+    cursor = dict.fromkeys(by_len, 0)
+    spans: list[tuple[int, int]] = []
+    idx = 0
+    while idx < len(runs):
+        a, b = runs[idx]
+        same = by_len[b - a]
+        k = cursor[b - a]
+        while k < len(same) and same[k] <= idx:
+            k += 1
+        cursor[b - a] = k
+        if k < len(same):
+            close = same[k]
+            spans.append((a, runs[close][1]))
+            idx = close + 1
+        else:
+            idx += 1
+    return spans
+
+
 def _clean_prose(text: str) -> str:
     text = _BOLD.sub(lambda m: m.group(1), text)
-    while True:  # "Name: ____ Date: ____": the labels after the first blank go too
-        shorter = _LABELLED_BLANK.sub(r"\1", text)
-        if shorter == text:
-            break
-        text = shorter
+    # "Name: ____ Date: ____": the labels after the first blank go with their blanks.
+    text = _LABELLED_BLANK.sub(r"\1", text)
     return _BLANK.sub("", text)
 
 
@@ -162,7 +191,10 @@ def _is_decoration(ch: str) -> bool:
 
 def clean_heading(text: str) -> str:
     """Heading text without closing `#`s, emphasis or decorative emoji at either end."""
-    text = re.sub(r"\s+#+\s*$", "", text.strip())
+    text = text.strip()
+    bare = text.rstrip("#")
+    if bare != text and (not bare or bare[-1] in " \t"):
+        text = bare.strip()  # closing sequence of an ATX heading: "## Title ##"
     text = clean_inline(text)
     start, end = 0, len(text)
     while start < end and _is_decoration(text[start]):
@@ -185,7 +217,7 @@ def slugify(text: str) -> str:
 # --------------------------------------------------------------------------- parsing
 
 _FENCE = re.compile(r"^(?P<indent> *)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
-_ATX = re.compile(r"^ {0,3}(?P<hashes>#{1,6})(?:[ \t]+(?P<text>.*?))?[ \t]*$")
+_ATX = re.compile(r"^ {0,3}(?P<hashes>#{1,6})(?:[ \t]+(?P<text>.*))?$")
 _ITEM = re.compile(
     r"^(?P<indent> *)(?:[-*+]|\d{1,9}[.)])[ \t]+\[(?P<mark>[ xX])\](?:[ \t]+(?P<text>.*))?$"
 )
@@ -310,6 +342,8 @@ class _Parser:
         section = self._section()
         while self.stack and self.stack[-1].indent >= indent:
             self.stack.pop()
+        if len(self.stack) == MAX_DEPTH:
+            self.stack.pop()  # too deep: a sibling of the deepest item kept
         node = _Item(clean_inline(text), indent)
         if section.pending_note and not self.stack:
             node.note_lines.extend(section.pending_note)

@@ -354,6 +354,21 @@ def test_multi_h1_document_uses_file_name_as_title():
     assert [s["title"] for s in result["sections"]] == ["Part one", "Part two › Deep"]
 
 
+def test_hostile_markdown_stays_bounded():
+    # A line of 20,000 backticks took minutes with a backtracking code-span regex.
+    ticks = import_markdown("- [ ] " + "`" * 20000 + " x", "t.md")
+    assert all_items(ticks)[0][0]["text"].endswith(" x")
+    deep = "- [ ] top\n" + "".join(" " * (2 * i) + f"- [ ] level {i}\n" for i in range(1, 40))
+    result = import_markdown(deep, "d.md")
+    items = all_items(result)
+    assert len(items) == 40
+    assert max(d for _, d in items) == 7  # kept at 8 levels; nothing lost
+    heading = import_markdown("## a" + " " * 50000 + "b ##\n- [ ] x\n", "h.md")
+    assert heading["sections"][0]["title"] == "a b"
+    blanks = import_markdown("- [ ] Lead: " + "_" * 30000 + " Date: ____\n", "b.md")
+    assert all_items(blanks)[0][0]["text"] == "Lead"
+
+
 def test_slugify():
     assert slugify("Error rate (>5%)") == "error-rate-5"
     assert slugify("Überprüfung der GPU-Treiber") == "uberprufung-der-gpu-treiber"
