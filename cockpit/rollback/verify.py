@@ -35,6 +35,8 @@ class Expectation:
     deployment: str | None = None  # the rollout reading suffix to look at (None: all)
     gates: tuple[str, ...] = ()  # checklist items failing when planned
     command_ok: bool = True
+    from_version: str | None = None  # the app version rolled back from
+    namespace: str | None = None  # only rollouts in this namespace (helm)
 
     @classmethod
     def from_plan(
@@ -55,6 +57,8 @@ class Expectation:
             deployment=deployment,
             gates=tuple(failing),
             command_ok=command_ok,
+            from_version=plan.current.app_version,
+            namespace=plan.namespace,
         )
 
 
@@ -91,8 +95,40 @@ def _get(detail: Any, key: str) -> Any:
     return getattr(detail, key, None)
 
 
+def _tag(image: str) -> str:
+    """The tag alone: `registry/asr:2.2` -> `2.2`; already a tag -> itself."""
+    last = image_tag(image)
+    return last.rsplit(":", 1)[1] if ":" in last and "@" not in last else last
+
+
+def _version_match(tag: str, version: str | None) -> bool:
+    return bool(version) and tag in (version, f"v{version}")
+
+
 def _runs_expected(expect: Expectation, detail: Any) -> tuple[bool | None, str]:
-    """(True/False, what runs) when the detail tells; (None, why) when it cannot."""
+    """(True/False, what runs) when the detail tells; (None, why) when it cannot.
+
+    `detail` is the kube source's view (rows of rollouts with the new replica set's
+    image tag) or a mapping with `version`/`images`. A helm chart's app version is
+    usually its image tag; when the tag is neither the version rolled back to nor the
+    one rolled back from, the check is left to the rollout state and noted.
+    """
+    rows = _get(detail, "rollouts")
+    if rows is not None:
+        rows = [
+            r
+            for r in rows
+            if (expect.deployment is None or _get(r, "name") == expect.deployment)
+            and (expect.namespace is None or _get(r, "namespace") == expect.namespace)
+        ]
+        if not rows:
+            return None, "no rollout of the target in the kube view"
+        tags = sorted({str(_get(r, "image") or "") for r in rows})
+        old = [r for r in rows if (_get(r, "old_replicas") or 0) > 0]
+        what = "image tags " + ", ".join(tags)
+        if old:
+            return False, f"{what} with {len(old)} rollout(s) still scaling down old pods"
+        return _judge(expect, tags, what)
     version = _get(detail, "version") or _get(detail, "app_version")
     images = _get(detail, "images") or ()
     if isinstance(images, str):
@@ -102,13 +138,24 @@ def _runs_expected(expect: Expectation, detail: Any) -> tuple[bool | None, str]:
         want = {image_tag(i) for i in expect.images}
         have = {image_tag(i) for i in images}
         return want <= have, "images " + ", ".join(sorted(have))
-    if expect.app_version and version:
-        return str(version) == expect.app_version, f"version {version}"
-    if expect.app_version and images:
-        tags = [image_tag(i).rsplit(":", 1)[-1] for i in images]
-        ok = any(t in (expect.app_version, f"v{expect.app_version}") for t in tags)
-        return ok, "images " + ", ".join(image_tag(i) for i in images)
+    if version:
+        return _judge(expect, [str(version)], f"version {version}")
+    if images:
+        return _judge(expect, [_tag(i) for i in images], "images " + ", ".join(images))
     return None, "the kube reading does not say which version runs"
+
+
+def _judge(expect: Expectation, tags: Sequence[str], what: str) -> tuple[bool | None, str]:
+    want = {_tag(i) for i in expect.images}
+    if any(_version_match(t, expect.from_version) for t in tags) and not any(
+        _version_match(t, expect.app_version) for t in tags
+    ):
+        return False, what
+    if all(_version_match(t, expect.app_version) or t in want for t in tags):
+        return True, what
+    if want and all(t in want for t in tags):
+        return True, what
+    return None, f"{what}: not the version rolled back to ({expect.app_version}); not checked"
 
 
 def _rollout(
@@ -140,7 +187,10 @@ def _rollout(
         if r.value is not True:
             reasons.append(f"{name}: rollout not complete")
             continue
-        ok, what = _runs_expected(expect, r.detail)
+        detail = r.detail
+        if detail is None and "rollout.complete" in readings:
+            detail = readings["rollout.complete"].detail  # per-deployment readings carry none
+        ok, what = _runs_expected(expect, detail)
         if ok is False:
             want = expect.app_version or ", ".join(image_tag(i) for i in expect.images)
             reasons.append(f"{name}: runs {what}, expected {want}")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from cockpit.model import EventKind, ItemState, Reading, Status, Verdict, VerdictKind
 from cockpit.rollback.ecs import deployment_state
 from cockpit.rollback.plan import Plan, Revision, event_id
 from cockpit.rollback.verify import Expectation, evaluate, watch
+from cockpit.sources.kube_model import RolloutRow
 from cockpit.store.sqlite import SqliteStore
 
 END = 1_000.0
@@ -60,8 +63,43 @@ def test_readings_from_before_the_command_ended_do_not_count() -> None:
 
 
 def test_wrong_version_running_is_named() -> None:
-    v = evaluate(_expect(), _rollout(END + 1, version="2.3.1"), _verdict(END + 1), END + 1)
+    expect = _expect(from_version="2.3.1")
+    v = evaluate(expect, _rollout(END + 1, version="2.3.1"), _verdict(END + 1), END + 1)
     assert v.reasons == ("rollout.complete.asr-gateway: runs version 2.3.1, expected 2.2",)
+    # A tag that is neither version: left to the rollout state, and noted.
+    v = evaluate(expect, _rollout(END + 1, version="2.2.0-cuda"), _verdict(END + 1), END + 1)
+    assert v.state == "verified" and "not checked" in v.notes[0]
+
+
+def _row(image: str, old_replicas: int = 0, name: str = "asr-gateway") -> RolloutRow:
+    return RolloutRow(
+        cluster="prod-eu", namespace="asr", name=name, desired=3, updated=3, ready=3,
+        available=3, unavailable=0, revision=7, image=image, old_revision=6,
+        old_image="2.3.1", old_replicas=old_replicas, state="complete", message="",
+    )  # fmt: skip
+
+
+def test_kube_view_rows_tell_the_running_tag() -> None:
+    """The kube source's aggregate reading carries its view; per-deployment ones none."""
+    expect = _expect(from_version="2.3.1", namespace="asr", deployment="asr-gateway")
+
+    def readings(*rows: RolloutRow) -> dict[str, Reading]:
+        view = SimpleNamespace(rollouts=rows)
+        return {
+            "rollout.complete": Reading("kube", "rollout.complete", True, at=END + 1, detail=view),
+            "rollout.complete.asr-gateway": Reading(
+                "kube", "rollout.complete.asr-gateway", True, at=END + 1
+            ),
+        }
+
+    ok = evaluate(
+        expect, readings(_row("2.2"), _row("9", name="other")), _verdict(END + 1), END + 1
+    )
+    assert ok.state == "verified"
+    old = evaluate(expect, readings(_row("2.2", old_replicas=1)), _verdict(END + 1), END + 1)
+    assert "still scaling down old pods" in old.reasons[0]
+    bad = evaluate(expect, readings(_row("2.3.1")), _verdict(END + 1), END + 1)
+    assert bad.reasons == ("rollout.complete.asr-gateway: runs image tags 2.3.1, expected 2.2",)
 
 
 def test_images_are_compared_by_tag() -> None:
