@@ -373,6 +373,8 @@ async def run_probe(
         result.fail(exc.reason, exc.phase)
     except TimeoutError:
         result.fail(f"the probe exceeded its overall deadline of {_secs(config.timeout)}", "total")
+    except Exception as exc:  # noqa: BLE001 - a probe reports, it never raises
+        result.fail(f"probe error: {_describe(exc, redact(config.url), config.max_frame)}", "probe")
     result.total = time.perf_counter() - started
     result.partials = stream.partials
     result.transcript = " ".join(stream.finals)
@@ -414,8 +416,11 @@ async def _stream(
     receiver: asyncio.Task[str] | None = None
     sender: asyncio.Task[None] | None = None
     try:
-        for message in protocol.start_messages():
-            await ws.send(message)
+        try:
+            for message in protocol.start_messages():
+                await ws.send(message)
+        except Exception as exc:  # noqa: BLE001
+            raise _Fail("stream", _describe(exc, url, config.max_frame)) from None
         receiver = asyncio.create_task(_receive(ws, protocol, st, clip, report))
         sender = asyncio.create_task(_send_audio(ws, protocol, clip, config, st, report))
         await _await_stream(config, clip, st, sender, receiver, url)
