@@ -214,32 +214,35 @@ def _columns(blocks: list[list[Text]], ncols: int, col_width: int) -> list[Text]
     return lines
 
 
-def _column_height(blocks: list[list[Text]], ncols: int) -> int:
-    total = sum(len(b) for b in blocks)
-    target = -(-total // ncols)
+def _column_height(sizes: list[int], ncols: int) -> int:
+    """Height of the tallest column when blocks of `sizes` lines are dealt as `_columns` does."""
+    target = -(-sum(sizes) // ncols)
     heights = [0]
-    for block in blocks:
-        if heights[-1] and heights[-1] + len(block) > target and len(heights) < ncols:
+    for size in sizes:
+        if heights[-1] and heights[-1] + size > target and len(heights) < ncols:
             heights.append(0)
-        heights[-1] += len(block)
+        heights[-1] += size
     return max(heights)
 
 
 def render(snap: GpuSnapshot, width: int, height: int) -> list[Text]:
-    """The pane body for a `width` x `height` area (full, columns or compact)."""
+    """The pane body for a `width` x `height` area (full, columns or compact).
+
+    Shapes are sized from line counts first; only the chosen one is built.
+    """
     width, height = max(20, width), max(1, height)
-    iw = _index_width(snap)
-    head = [fleet_line(snap, width)] if len(snap.nodes) > 1 else []
     if not snap.gpus:
         return [plain(f"no GPUs reported by {snap.source}", "dim")]
+    iw = _index_width(snap)
+    head = [fleet_line(snap, width)] if len(snap.nodes) > 1 else []
     room = height - len(head)
-    full = [line for n in snap.nodes for line in _block(n, width, iw)]
-    if len(full) <= room:
-        return head + full
+    sizes = [1 + len(n.gpus) for n in snap.nodes]
+    if sum(sizes) <= room:
+        return head + [line for n in snap.nodes for line in _block(n, width, iw)]
     for ncols in range(2, 1 + (width + COLUMN_GAP) // (COLUMN_MIN + COLUMN_GAP)):
-        col_width = (width - COLUMN_GAP * (ncols - 1)) // ncols
-        blocks = [_block(n, col_width, iw) for n in snap.nodes]
-        if _column_height(blocks, ncols) <= room:
+        if _column_height(sizes, ncols) <= room:
+            col_width = (width - COLUMN_GAP * (ncols - 1)) // ncols
+            blocks = [_block(n, col_width, iw) for n in snap.nodes]
             return head + _columns(blocks, ncols, col_width)
     return head + compact(snap, width, room)
 
