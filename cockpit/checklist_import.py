@@ -25,7 +25,8 @@ What is read, and how:
   boxes to tick). Code in a section without items is dropped with the section.
 - Plain bullets (no checkbox) and plain text indented under an item are details of that
   item and go into its `note:`. Plain bullets anywhere else (links, contacts) are prose
-  and are ignored, as are tables, quotes and rules.
+  and are ignored, as are tables, quotes, rules, HTML comments (commented-out items
+  too) and YAML front matter.
 - Ids are slugs of the text, unique in the file (`-2`, `-3` on repeats).
 
 Bytes may be UTF-8 (with or without BOM), UTF-16/32 with BOM, BOM-less UTF-16, or
@@ -305,7 +306,7 @@ class _Parser:
     # -- lines -----------------------------------------------------------------------
 
     def parse(self) -> None:
-        i, n = 0, len(self.lines)
+        i, n = self._front_matter_end(), len(self.lines)
         while i < n:
             raw = self.lines[i]
             line = raw.expandtabs(4)
@@ -315,6 +316,9 @@ class _Parser:
                 continue
             if not line.strip():
                 i += 1
+                continue
+            if line.lstrip().startswith("<!--"):
+                i = self._skip_comment(i)
                 continue
             atx = _ATX.match(line)
             if atx:
@@ -335,6 +339,25 @@ class _Parser:
                 continue
             self._other(line, nxt)
             i += 1
+
+    def _front_matter_end(self) -> int:
+        """Index after a YAML front-matter block (`---` ... `---`) at the top, else 0."""
+        if not self.lines or self.lines[0].strip() != "---":
+            return 0
+        for idx in range(1, len(self.lines)):
+            if self.lines[idx].strip() in ("---", "..."):
+                return idx + 1
+        return 0
+
+    def _skip_comment(self, start: int) -> int:
+        """Index after an HTML comment: commented-out items are not items."""
+        first = self.lines[start]
+        if "-->" in first[first.index("<!--") + 4 :]:
+            return start + 1
+        for idx in range(start + 1, len(self.lines)):
+            if "-->" in self.lines[idx]:
+                return idx + 1
+        return len(self.lines)
 
     def _item(self, indent: int, text: str, line: int) -> None:
         if self.first_item_line is None:

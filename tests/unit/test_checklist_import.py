@@ -347,6 +347,17 @@ def test_sample_structure():
     assert [i["id"] for i in signoff[3:]] == ["same-text", "same-text-2", "same-text-3"]
 
 
+def test_front_matter_and_html_comments_are_not_content():
+    text = (
+        "---\ntitle: x\nowner: y\n---\n# Plan\n## Go\n- [ ] Real\n"
+        "<!-- - [ ] commented out -->\n<!--\n- [ ] also hidden\n-->\n- [ ] Real too\n"
+    )
+    result = import_markdown(text, "f.md")
+    assert result["title"] == "Plan"
+    assert [s["title"] for s in result["sections"]] == ["Go"]
+    assert [i["text"] for i, _ in all_items(result)] == ["Real", "Real too"]
+
+
 def test_multi_h1_document_uses_file_name_as_title():
     text = "# Part one\n- [ ] A\n# Part two\n## Deep\n- [ ] B\n"
     result = import_markdown(text, "docs/release-plan.md")
