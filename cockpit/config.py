@@ -405,6 +405,13 @@ class LaunchConfig(Section):
                 raise ValueError(f"check name {name!r}: use lower-case letters, digits, _ or -")
         return v
 
+    @model_validator(mode="after")
+    def _dcgm_needs_prometheus(self) -> LaunchConfig:
+        if self.gpu is not None and self.gpu.source == "dcgm" and self.prometheus is None:
+            raise ValueError("gpu.source dcgm reads DCGM metrics through Prometheus: add a "
+                             "`prometheus:` section, or use gpu.source: nvml on a GPU host")
+        return self
+
     @property
     def base_dir(self) -> Path:
         return self.path.parent if self.path else Path.cwd()

@@ -153,3 +153,8 @@ def test_rollback_target_names_are_plain_identifiers(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(ConfigError, match="file not found"):
         load_config(tmp_path / "nope.yaml")
+
+
+def test_dcgm_gpu_needs_a_prometheus_section(tmp_path):
+    (only,) = problems(write(tmp_path, "launch: x\nchecklist: cl.yaml\ngpu: {source: dcgm}\n"))
+    assert "add a `prometheus:` section" in only
