@@ -22,4 +22,8 @@ def build_sources(config: LaunchConfig) -> list[Source]:
         from cockpit.sources.gpu import build_gpu_source
 
         sources.append(build_gpu_source(config))
+    if config.asr_probe is not None:
+        from cockpit.sources.asr_probe import AsrProbeSource
+
+        sources.append(AsrProbeSource(config.asr_probe))
     return sources
