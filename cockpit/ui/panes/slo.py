@@ -1,0 +1,500 @@
+"""The SLO pane: each Prometheus query's value, history, thresholds and yesterday.
+
+One line per configured query, in config order::
+
+    error rate        2.00%  ▁▁▂▂▃▃▅▆▇▇▆▅   warn 1% · fail 5%   +40% vs yesterday
+
+- the value in its unit (ratio as %, seconds as ms), coloured by the query's warn/fail
+  thresholds (green, yellow, red; `direction: below` turns them round);
+- a one-colour text sparkline of the last `history` (30 min), one cell per time slot,
+  scaled from 0 to the larger of its peak and the fail threshold (so a flat line far
+  under the threshold sits low); a slot with no data is a blank, never a zero;
+- the comparison with the same query `compare` ago ("+40% vs yesterday");
+- several series (per version, per deployment) as indented rows under the signal;
+- a failed query shows Prometheus's own error text in red with the last good value and
+  its age; a reading older than the source's staleness bound is dimmed with its age.
+
+Widths drop extras before squeezing the value: thresholds go first, then the sparkline
+shrinks. Labels and error text are outside text: everything goes through `plain()`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widgets import Static
+
+from cockpit.model import Reading, Series
+from cockpit.ui.panes import register_pane
+from cockpit.ui.panes.base import Pane, format_age
+from cockpit.ui.text import plain
+
+SPARK = "▁▂▃▄▅▆▇█"
+SPARK_STYLE = "cyan"
+OK, WARN, FAIL = "green", "bold yellow", "bold red"
+DEFAULT_WINDOW = 1800.0
+COMPARE_WORDS = {86400.0: "yesterday", 7 * 86400.0: "last week"}
+
+
+# ---------------------------------------------------------------- formatting
+
+
+def format_value(value: float | None, unit: str | None) -> str:
+    """A value in its unit: ratio 0.0234 -> 2.34%, seconds 0.35 -> 350 ms, rate -> 10.0/s."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "no data"
+    if math.isinf(value):
+        return "+Inf" if value > 0 else "-Inf"
+    if unit == "ratio":
+        pct = value * 100
+        return f"{pct:.2f}%" if abs(pct) < 10 else f"{pct:.1f}%"
+    if unit == "seconds":
+        if abs(value) < 1:
+            ms = value * 1000
+            return f"{ms:.1f} ms" if abs(ms) < 10 else f"{ms:.0f} ms"
+        return f"{value:.2f} s"
+    if unit == "rate":
+        return f"{_num(value)}/s"
+    if unit == "count":
+        return f"{value:.0f}" if value == int(value) else _num(value)
+    return _num(value)
+
+
+def _num(value: float) -> str:
+    if value == 0:
+        return "0"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    if abs(value) >= 100:
+        return f"{value:.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}"
+    return f"{value:.3g}"
+
+
+def label_of(name: str) -> str:
+    """`p95_latency` -> `p95 latency` (the signal name stays visible, just easier to read)."""
+    return name.replace("_", " ")
+
+
+def level(value: float | None, warn: float | None, fail: float | None, below: bool) -> str:
+    """ "ok", "warn" or "fail" for a value against thresholds; "none" without a value."""
+    if value is None:
+        return "none"
+
+    def past(limit: float | None) -> bool:
+        if limit is None:
+            return False
+        return value < limit if below else value > limit
+
+    if past(fail):
+        return "fail"
+    if past(warn):
+        return "warn"
+    return "ok"
+
+
+LEVEL_STYLE = {"ok": OK, "warn": WARN, "fail": FAIL, "none": "dim"}
+
+
+def compare_text(value: float | None, compare: Mapping[str, Any] | None) -> Text | None:
+    """ "+40% vs yesterday" (or "n/a vs 2h ago" when either side has no figure)."""
+    if not compare:
+        return None
+    offset = str(compare.get("offset") or "")
+    words = _compare_words(offset)
+    if compare.get("error"):
+        return plain(f"? vs {words}", "dim")
+    then = compare.get("value")
+    if value is None or then is None:
+        return plain(f"n/a vs {words}", "dim")
+    if then == 0:
+        return plain(("±0%" if value == 0 else "new") + f" vs {words}", "dim")
+    change = (value - then) / abs(then) * 100
+    if abs(change) < 0.5:
+        return plain(f"±0% vs {words}", "dim")
+    return plain(f"{change:+.0f}% vs {words}", "")
+
+
+def _compare_words(offset: str) -> str:
+    from cockpit.config import parse_duration  # no Textual there; cheap
+
+    try:
+        seconds = parse_duration(offset)
+    except ValueError:
+        return offset or "before"
+    return COMPARE_WORDS.get(seconds, f"{offset} ago")
+
+
+def sparkline(
+    points: Sequence[tuple[float, float]],
+    width: int,
+    end: float,
+    window: float = DEFAULT_WINDOW,
+    ceiling: float | None = None,
+    below: bool = False,
+) -> str:
+    """`width` cells over [end - window, end]: the worst value of each slot, 0..max scale.
+
+    A slot with no point is a space (no data is never drawn as zero).
+    """
+    if width <= 0:
+        return ""
+    if window <= 0:
+        return " " * width
+    start = end - window
+    slot = window / width
+    cells: list[float | None] = [None] * width
+    for t, v in points:
+        if t < start or t > end or v is None or math.isnan(v):
+            continue
+        i = min(width - 1, int((t - start) / slot))
+        old = cells[i]
+        cells[i] = v if old is None else (min(old, v) if below else max(old, v))
+    present = [c for c in cells if c is not None]
+    if not present:
+        return " " * width
+    top = max([*present, ceiling or 0.0])
+    bottom = min(0.0, *present)
+    span = top - bottom
+    out = []
+    for c in cells:
+        if c is None:
+            out.append(" ")
+        elif span <= 0 or math.isinf(span):
+            out.append(SPARK[0])
+        else:
+            out.append(SPARK[min(7, max(0, int((c - bottom) / span * 7.999)))])
+    return "".join(out)
+
+
+# ---------------------------------------------------------------- one signal
+
+
+@dataclass(frozen=True)
+class SignalView:
+    """What the pane needs of one signal, gathered from the engine (no I/O)."""
+
+    name: str
+    reading: Reading | None
+    history: Sequence[tuple[float, float]]
+    series_history: Mapping[str, Sequence[tuple[float, float]]]
+    stale_after: float | None
+    now: float
+    window: float = DEFAULT_WINDOW
+
+    @property
+    def detail(self) -> Mapping[str, Any]:
+        d = self.reading.detail if self.reading is not None else None
+        return d if isinstance(d, Mapping) else {}
+
+    @property
+    def unit(self) -> str | None:
+        return self.reading.unit if self.reading is not None else None
+
+    @property
+    def below(self) -> bool:
+        return self.detail.get("direction") == "below"
+
+    @property
+    def stale_age(self) -> float | None:
+        """Age of the reading when it is past the source's staleness bound, else None."""
+        if self.reading is None or self.stale_after is None:
+            return None
+        age = self.reading.age(self.now)
+        return age if age > self.stale_after else None
+
+    def main_value(self) -> float | None:
+        r = self.reading
+        if r is None or r.error is not None:
+            return None
+        if r.series and len(r.series) > 1:
+            vals = [s.value for s in r.series if s.value is not None]
+            if not vals:
+                return None
+            return min(vals) if self.below else max(vals)
+        v = r.value
+        return None if v is None or isinstance(v, bool) else float(v)
+
+
+class Widths:
+    """Cell widths of a signal line for a given width: extras go before the value shrinks."""
+
+    def __init__(self, width: int, name_width: int) -> None:
+        self.name = max(6, min(name_width, 24, width // 4))
+        self.value = 10
+        self.compare = 19 if width >= 60 else 0
+        self.thresholds = 28 if width >= 110 else 0
+        rest = width - self.name - 1 - self.value - 2
+        rest -= (self.compare + 2) if self.compare else 0
+        rest -= (self.thresholds + 2) if self.thresholds else 0
+        self.spark = max(0, min(60, rest))
+        if self.spark < 6:
+            self.spark = 0
+
+
+def format_limit(value: float, unit: str | None) -> str:
+    """A threshold as written by people: 0.01 ratio -> 1%, 0.3 s -> 300 ms."""
+    if unit == "ratio":
+        return f"{value * 100:.4g}%"
+    return format_value(value, unit)
+
+
+def thresholds_text(detail: Mapping[str, Any], unit: str | None) -> Text:
+    parts = []
+    if detail.get("warn") is not None:
+        parts.append(("warn " + format_limit(detail["warn"], unit), "yellow"))
+    if detail.get("fail") is not None:
+        parts.append(("fail " + format_limit(detail["fail"], unit), "red"))
+    text = Text()
+    for i, (words, style) in enumerate(parts):
+        if i:
+            text.append(" · ", "dim")
+        text.append(words, style)
+    return text
+
+
+def signal_lines(view: SignalView, width: int, name_width: int | None = None) -> list[Text]:
+    """The main line of a signal, then one indented line per series when it has several."""
+    name_w = name_width if name_width is not None else name_width_of([view])
+    return _lines(view, Widths(width, name_w), width)
+
+
+def name_width_of(views: Sequence[SignalView]) -> int:
+    """One name column for every signal and series row, so the values line up."""
+    widths = [len(label_of(v.name)) for v in views]
+    for v in views:
+        if v.reading is not None and v.reading.series:
+            widths.extend(2 + len(_series_name(s, v.reading.series)) for s in v.reading.series)
+    return max(6, min(24, max(widths, default=6)))
+
+
+def _series_name(s: Series, series: Sequence[Series]) -> str:
+    keys = {k for x in series for k in x.labels}
+    return s.labels[next(iter(keys))] if len(keys) == 1 else s.label_text
+
+
+def _lines(view: SignalView, w: Widths, width: int) -> list[Text]:
+    r = view.reading
+    line = Text()
+    line.append_text(plain(_fit(label_of(view.name), w.name).ljust(w.name), "bold"))
+    line.append(" ")
+    if r is None:
+        line.append("… waiting", "dim")
+        return [_cut(line, width)]
+    if r.error is not None:
+        return [_cut(_error_line(view, line), width)]
+    value = view.main_value()
+    detail = view.detail
+    warn, fail = detail.get("warn"), detail.get("fail")
+    lvl = level(value, warn, fail, view.below)
+    stale = view.stale_age
+    shown = format_value(value, view.unit)
+    if r.series and len(r.series) > 1 and value is not None:
+        shown = ("min " if view.below else "max ") + shown
+    line.append(shown.rjust(w.value), "dim" if stale is not None else LEVEL_STYLE[lvl])
+    if w.spark:
+        line.append("  ")
+        ceiling = fail if fail is not None and not view.below else None
+        line.append(
+            sparkline(view.history, w.spark, view.now, view.window, ceiling, view.below),
+            "dim" if stale is not None else SPARK_STYLE,
+        )
+    if w.thresholds:
+        line.append("  ")
+        th = thresholds_text(detail, view.unit)
+        th.truncate(w.thresholds, pad=True)
+        line.append_text(th)
+    if stale is not None:
+        line.append("  ")
+        line.append(f"◌ {format_age(stale)} old", "bold yellow")
+    elif w.compare:
+        cmp = compare_text(value, detail.get("compare"))
+        if cmp is not None:
+            line.append("  ")
+            line.append_text(cmp)
+    if detail.get("warnings") and width >= 70:
+        line.append("  ")
+        line.append("⚠ TLS off", "yellow")
+    lines = [_cut(line, width)]
+    if r.series and (len(r.series) > 1 or r.series[0].labels):
+        lines.extend(_series_lines(view, r.series, w, width, stale is not None))
+    return lines
+
+
+def _error_line(view: SignalView, line: Text) -> Text:
+    r = view.reading
+    assert r is not None and r.error is not None
+    line.append("✖ ", FAIL)
+    # Prometheus's own words, less its boilerplate prefix (room is short at 80 columns)
+    line.append_text(plain(r.error.removeprefix('invalid parameter "query": '), "red"))
+    last = view.detail.get("last_good")
+    if isinstance(last, Mapping) and last.get("value") is not None:
+        age = max(0.0, view.now - float(last.get("at") or view.now))
+        line.append(
+            f"  (last {format_value(last['value'], view.unit)}, {format_age(age)} ago)", "dim"
+        )
+    return line
+
+
+def _series_lines(
+    view: SignalView, series: Sequence[Series], w: Widths, width: int, stale: bool
+) -> list[Text]:
+    detail = view.detail
+    warn, fail = detail.get("warn"), detail.get("fail")
+    compare = detail.get("compare") if isinstance(detail.get("compare"), Mapping) else None
+    then = compare.get("series", {}) if compare else {}
+    out = []
+    for s in series:
+        name = _series_name(s, series)
+        line = Text("  ")
+        line.append_text(plain(_fit(name, w.name - 2).ljust(w.name - 2)))
+        line.append(" ")
+        lvl = level(s.value, warn, fail, view.below)
+        line.append(
+            format_value(s.value, view.unit).rjust(w.value), "dim" if stale else LEVEL_STYLE[lvl]
+        )
+        points = view.series_history.get(s.label_text)
+        if w.spark and points:
+            line.append("  ")
+            ceiling = fail if fail is not None and not view.below else None
+            line.append(
+                sparkline(points, w.spark, view.now, view.window, ceiling, view.below),
+                "dim" if stale else SPARK_STYLE,
+            )
+        elif w.spark:
+            line.append(" " * (w.spark + 2))
+        if w.thresholds:
+            line.append(" " * (w.thresholds + 2))
+        if w.compare and compare and not stale:
+            cmp = compare_text(
+                s.value, {"offset": compare.get("offset"), "value": then.get(s.label_text)}
+            )
+            if cmp is not None:
+                line.append("  ")
+                line.append_text(cmp)
+        out.append(_cut(line, width))
+    return out
+
+
+def _fit(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
+
+
+def _cut(line: Text, width: int) -> Text:
+    line.truncate(width, overflow="ellipsis")
+    line.rstrip()
+    return line
+
+
+def render(views: Sequence[SignalView], width: int, height: int) -> list[Text]:
+    """The pane body: signals in order; series rows only while they fit."""
+    width, height = max(20, width), max(1, height)
+    if not views:
+        return [plain("no queries configured (prometheus.queries)", "dim")]
+    name_w = name_width_of(views)
+    blocks = [signal_lines(v, width, name_w) for v in views]
+    if sum(len(b) for b in blocks) <= height:
+        return [line for b in blocks for line in b]
+    # Not enough room: main lines first, then as many series rows as fit in order.
+    mains = [b[0] for b in blocks]
+    if len(mains) > height:
+        hidden = len(mains) - (height - 1)
+        more = plain(f"+{hidden} more (enlarge the pane)", "dim")
+        return [*mains[: height - 1], more]
+    spare = height - len(mains)
+    lines: list[Text] = []
+    for b in blocks:
+        lines.append(b[0])
+        extra = b[1:]
+        if extra and spare > 0:
+            if len(extra) <= spare:
+                lines.extend(extra)
+                spare -= len(extra)
+            else:
+                if spare > 1:
+                    lines.extend(extra[: spare - 1])
+                lines.append(plain(f"  +{len(extra) - max(0, spare - 1)} series", "dim"))
+                spare = 0
+    return lines
+
+
+# ---------------------------------------------------------------- the widget
+
+
+@register_pane("slo")
+class SloPane(Pane):
+    TITLE = "SLO"
+    SOURCE = "prometheus"
+    CONFIG_SECTION = "prometheus"
+    CONFIG_HINT = "`prometheus: {url: ..., queries: {error_rate: ..., p95_latency: ...}}`"
+
+    DEFAULT_CSS = """
+    SloPane #slo-body { width: 1fr; height: auto; }
+    """
+
+    lines: list[Text]
+
+    def compose_body(self) -> ComposeResult:
+        self.lines = []
+        yield Static(id="slo-body", markup=False)
+
+    def on_resize(self) -> None:
+        if self.configured and self.is_mounted:
+            self.refresh_from(self.engine)
+
+    def _source(self, engine: Any) -> Any:
+        for s in getattr(engine, "sources", ()) or ():
+            if getattr(s, "name", None) == self.source_name:
+                return s
+        return None
+
+    def views(self, engine: Any) -> list[SignalView]:
+        source = self._source(engine)
+        if source is None:
+            return []
+        names = [n for n in source.signal_patterns() if not any(c in n for c in "*?[")]
+        only = self.options.get("queries")
+        if only:
+            names = [n for n in names if n in set(only)]
+        now = engine.clock() if hasattr(engine, "clock") else None
+        readings = getattr(engine, "readings", {})
+        window = getattr(getattr(source, "config", None), "history", None) or DEFAULT_WINDOW
+        views = []
+        for name in names:
+            reading = readings.get(name)
+            history: Sequence[tuple[float, float]] = ()
+            if hasattr(source, "history"):
+                history = source.history(name)
+            if not history and hasattr(engine, "history"):
+                history = engine.history(name)
+            series_history = (
+                source.series_history(name) if hasattr(source, "series_history") else {}
+            )
+            at = now if now is not None else (reading.at if reading is not None else 0.0)
+            views.append(
+                SignalView(
+                    name=name,
+                    reading=reading,
+                    history=history,
+                    series_history=series_history,
+                    stale_after=getattr(source, "stale_after", None),
+                    now=at,
+                    window=window,
+                )
+            )
+        return views
+
+    def body_lines(self, engine: Any) -> list[Text]:
+        size = self.content_size
+        return render(self.views(engine), size.width, size.height)
+
+    def refresh_from(self, engine: Any) -> None:
+        super().refresh_from(engine)
+        self.lines = self.body_lines(engine)
+        self.query_one("#slo-body", Static).update(Text("\n").join(self.lines))
