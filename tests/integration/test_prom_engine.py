@@ -95,3 +95,23 @@ async def test_verdict_follows_prometheus_outage(tmp_path: Path) -> None:
             assert kinds == [EventKind.SOURCE, EventKind.SOURCE]  # failed, back
         finally:
             await source.close()
+
+
+def test_validate_online_reports_bad_promql(tmp_path: Path) -> None:
+    from cockpit.commands.validate import problems_in
+
+    with prometheus_server(d.slo_dataset(), tmp_path / "prom") as server:
+        config = launch_config(tmp_path, server.url)
+        assert config.prometheus is not None
+        queries = dict(config.prometheus.queries)
+        queries["broken"] = "histogram_quantile(0.95, sum by (le) (rate(x[5m]))"
+        config = config.model_copy(
+            update={"prometheus": config.prometheus.model_copy(update={"queries": queries})}
+        )
+        offline, _ = problems_in(config, online=False)
+        assert offline == []
+        problems, checked = problems_in(config, online=True)
+    assert len(problems) == 1
+    assert problems[0].startswith("prometheus.queries.broken: ")
+    assert "parse error" in problems[0]
+    assert "online checks" in checked
