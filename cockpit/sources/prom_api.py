@@ -121,10 +121,12 @@ class PromClient:
             headers=all_headers,
             auth=auth,
             verify=tls,
-            timeout=httpx.Timeout(timeout),
+            # Waiting for a free pooled connection is not Prometheus being slow: no limit
+            # there (the engine bounds the whole cycle), `timeout` for connect/read/write.
+            timeout=httpx.Timeout(timeout, pool=None),
             transport=transport,
             follow_redirects=False,
-            limits=httpx.Limits(max_connections=4, max_keepalive_connections=4),
+            limits=httpx.Limits(max_connections=6, max_keepalive_connections=6),
         )
 
     async def __aenter__(self) -> PromClient:
