@@ -117,6 +117,29 @@ def parse_selector(selector: str | None) -> list[tuple[str, str, set[str]]]:
     return reqs
 
 
+def parse_field_selector(selector: str | None) -> list[tuple[list[str], bool, str]]:
+    """`type=Warning,involvedObject.kind!=Node` -> [(path, equal?, value)]."""
+    out = []
+    for part in (selector or "").split(","):
+        if not part.strip():
+            continue
+        m = re.fullmatch(r"\s*([A-Za-z0-9_.]+)\s*(==|!=|=)\s*(.*?)\s*", part)
+        if not m:
+            raise ValueError(f"invalid field selector: {part!r}")
+        out.append((m.group(1).split("."), m.group(2) != "!=", m.group(3)))
+    return out
+
+
+def fields_match(reqs: list[tuple[list[str], bool, str]], obj: Obj) -> bool:
+    for path, equal, value in reqs:
+        cur: Any = obj
+        for p in path:
+            cur = cur.get(p) if isinstance(cur, dict) else None
+        if ((str(cur) if cur is not None else "") == value) != equal:
+            return False
+    return True
+
+
 def selector_matches(reqs: list[tuple[str, str, set[str]]], labels: dict[str, str]) -> bool:
     for key, op, vals in reqs:
         present = key in labels
@@ -956,6 +979,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         try:
             selector = parse_selector(q.get("labelSelector"))
+            fields = parse_field_selector(q.get("fieldSelector"))
         except ValueError as exc:
             self._send_json(400, status_body(400, "BadRequest", str(exc)))
             return
@@ -974,11 +998,11 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             self._send_json(200, obj)
         elif watching:
-            self._watch(resource, ns, selector, q)
+            self._watch(resource, ns, selector, fields, q)
         else:
-            self._list(resource, ns, selector)
+            self._list(resource, ns, selector, fields)
 
-    def _list(self, resource: str, ns: str | None, selector: list) -> None:
+    def _list(self, resource: str, ns: str | None, selector: list, fields: list) -> None:
         cluster = self.server.cluster
         _, kind, api_version = RESOURCES[resource]
         with cluster._lock:
@@ -988,6 +1012,7 @@ class _Handler(BaseHTTPRequestHandler):
                 for (ons, _), o in cluster._objects[resource].items()
                 if (ns is None or ons == ns)
                 and selector_matches(selector, o["metadata"].get("labels") or {})
+                and fields_match(fields, o)
             ]
             # Serialize under the lock: objects are replaced, never mutated, but be safe.
             body = {
@@ -1007,7 +1032,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
         self.wfile.flush()
 
-    def _watch(self, resource: str, ns: str | None, selector: list, q: dict[str, str]) -> None:
+    def _watch(
+        self, resource: str, ns: str | None, selector: list, fields: list, q: dict[str, str]
+    ) -> None:
         cluster = self.server.cluster
         _, kind, api_version = RESOURCES[resource]
         timeout = float(q.get("timeoutSeconds") or 1800)
@@ -1020,8 +1047,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
         self.close_connection = True
 
-        def matches(labels: dict | None) -> bool:
-            return labels is not None and selector_matches(selector, labels)
+        def matches(labels: dict | None, obj: Obj | None = None) -> bool:
+            if labels is None or not selector_matches(selector, labels):
+                return False
+            return obj is None or fields_match(fields, obj)
 
         with cluster._cond:
             drop_gen, expire_gen = cluster._drop_gen, cluster._expire_gen
@@ -1031,7 +1060,7 @@ class _Handler(BaseHTTPRequestHandler):
             if start in ("", "0"):
                 rv = cluster._rv
                 for (ons, _), o in cluster._objects[resource].items():
-                    if (ns is None or ons == ns) and matches(o["metadata"].get("labels") or {}):
+                    if (ns is None or ons == ns) and matches(o["metadata"].get("labels") or {}, o):
                         pending.append(_event_line("ADDED", o, kind, api_version))
             else:
                 try:
@@ -1072,8 +1101,8 @@ class _Handler(BaseHTTPRequestHandler):
                     rv = ch.rv
                     if ch.resource != resource or (ns is not None and ch.namespace != ns):
                         continue
-                    now_m = matches(ch.obj["metadata"].get("labels") or {})
-                    was_m = matches(ch.old_labels)
+                    now_m = matches(ch.obj["metadata"].get("labels") or {}, ch.obj)
+                    was_m = matches(ch.old_labels, ch.obj)
                     if ch.type == "DELETED":
                         typ = "DELETED" if was_m else None
                     elif now_m and was_m:
