@@ -26,4 +26,8 @@ def build_sources(config: LaunchConfig) -> list[Source]:
         from cockpit.sources.asr_probe import AsrProbeSource
 
         sources.append(AsrProbeSource(config.asr_probe))
+    if config.kubernetes is not None:
+        from cockpit.sources.kube import KubeSource
+
+        sources.append(KubeSource(config.kubernetes))
     return sources
