@@ -1,0 +1,155 @@
+"""The pure aggregation: pod statuses as kubectl reads them, rollout rows, problem-first order,
+restarts in the last 10 minutes, and the store's list/watch bookkeeping. Objects come from
+the simulator's cluster model (no HTTP)."""
+
+from __future__ import annotations
+
+from cockpit.sim.kube import Cluster
+from cockpit.sources.kube import _readings
+from cockpit.sources.kube_model import (
+    KubeStore,
+    ScopeState,
+    image_tag,
+    rollout_row,
+    slim_deployment,
+    slim_pod,
+    slim_replicaset,
+)
+
+NS = "asr"
+
+
+def pod(c: Cluster, name: str) -> dict:
+    obj = c.get("pods", NS, name)
+    assert obj is not None
+    return obj
+
+
+def test_pod_statuses_like_kubectl() -> None:
+    c = Cluster()
+    for n in ("ok", "crash", "oom", "pull", "pending", "term", "notready"):
+        c.create_pod(NS, n)
+    c.crashloop(NS, "crash", restarts=3)
+    c.oom_kill(NS, "oom")
+    c.image_pull_backoff(NS, "pull", image="reg/asr:9.9")
+    c.make_pending(NS, "pending")
+    c.mark_terminating(NS, "term")
+    c.set_ready(NS, "notready", False)
+    p = {
+        n: slim_pod("eu", pod(c, n))
+        for n in ("ok", "crash", "oom", "pull", "pending", "term", "notready")
+    }
+
+    assert (p["ok"].status, p["ok"].is_ready, p["ok"].rank, p["ok"].ready, p["ok"].total) == (
+        "Running",
+        True,
+        0,
+        1,
+        1,
+    )
+    assert (p["crash"].status, p["crash"].crashlooping, p["crash"].restarts) == (
+        "CrashLoopBackOff",
+        True,
+        3,
+    )
+    assert p["crash"].last_termination == "Error (exit 1)"
+    assert "back-off 5m0s restarting failed container=asr" in p["crash"].why
+    assert p["oom"].last_termination == "OOMKilled (exit 137)"
+    assert (p["pull"].status, p["pull"].version) == ("ImagePullBackOff", "9.9")
+    assert p["pull"].why == 'Back-off pulling image "reg/asr:9.9"'
+    assert p["pending"].status == "Pending"
+    assert (
+        p["pending"].why == "Unschedulable: 0/8 nodes are available: 8 Insufficient nvidia.com/gpu."
+    )
+    assert (p["term"].status, p["term"].terminating, p["term"].is_ready) == (
+        "Terminating",
+        True,
+        False,
+    )
+    assert (p["notready"].status, p["notready"].is_ready) == ("Running", False)
+    order = sorted(p.values(), key=lambda x: -x.rank)
+    assert [x.name for x in order[:2]] == ["crash", "oom"]
+    assert order[-1].name == "ok"
+
+
+def test_image_tag() -> None:
+    assert image_tag("registry:5000/asr/gateway:2.3.1") == "2.3.1"
+    assert image_tag("registry:5000/asr/gateway") == "latest"
+    assert image_tag("asr@sha256:0123456789abcdef0123") == "0123456789ab"
+
+
+def test_rollout_row_new_and_old_replica_sets() -> None:
+    c = Cluster()
+    c.create_deployment(NS, "gw", replicas=2, revision=7, image="r/asr:1.0")
+    c.start_rollout(NS, "gw", "r/asr:1.1")
+    c.rollout_step(NS, "gw")
+    dep = slim_deployment("eu", c.get("deployments", NS, "gw"))  # type: ignore[arg-type]
+    rss = [slim_replicaset("eu", r) for r in c.replicasets_of(NS, "gw")]
+    row = rollout_row(dep, rss)
+    assert (row.revision, row.image, row.old_revision, row.old_image) == (8, "1.1", 7, "1.0")
+    assert (row.desired, row.updated, row.old_replicas, row.state) == (2, 1, 2, "progressing")
+    assert row.message == "1 of 2 updated replicas"
+    c.finish_rollout(NS, "gw")
+    dep = slim_deployment("eu", c.get("deployments", NS, "gw"))  # type: ignore[arg-type]
+    rss = [slim_replicaset("eu", r) for r in c.replicasets_of(NS, "gw")]
+    row = rollout_row(dep, rss)
+    assert (row.state, row.old_revision, row.old_replicas) == ("complete", 7, 0)
+    c.stall_rollout(NS, "gw")
+    dep = slim_deployment("eu", c.get("deployments", NS, "gw"))  # type: ignore[arg-type]
+    assert rollout_row(dep, rss).state == "stalled"
+
+
+def test_store_restarts_in_window_and_relist() -> None:
+    now = [1_000_000.0]
+    store = KubeStore(clock=lambda: now[0])
+    c = Cluster()
+    c.create_pod(NS, "a")
+    c.create_pod(NS, "b")
+    store.add_cluster("eu")
+    store.replace("eu", "pods", NS, c.objects("pods", NS))
+    store.set_scope(ScopeState("eu", "pods", NS, "ok", synced=True))
+    assert store.view().restarts_10m == 0
+
+    store.apply("eu", "pods", NS, "MODIFIED", c.crashloop(NS, "a", restarts=2))
+    now[0] += 300
+    store.apply("eu", "pods", NS, "MODIFIED", c.crashloop(NS, "a", restarts=1))
+    view = store.view()
+    assert view.restarts_10m == 3
+    assert view.pods[0].pod.name == "a" and view.pods[0].restarts_10m == 3
+    now[0] += 400  # the first two restarts fall out of the 10-minute window
+    assert store.view().restarts_10m == 1
+
+    # A relist: "b" went away while we were not watching, "a" restarted once more.
+    c.delete_pod(NS, "b")
+    c.crashloop(NS, "a")
+    store.replace("eu", "pods", NS, c.objects("pods", NS))
+    view = store.view()
+    assert [r.pod.name for r in view.pods] == ["a"]
+    assert view.restarts_10m == 2
+
+
+def test_readings_per_deployment_and_errors() -> None:
+    c = Cluster()
+    c.create_deployment(NS, "gw", replicas=2)
+    c.create_deployment(NS, "worker", replicas=1)
+    store = KubeStore()
+    store.add_cluster("eu")
+    for res in ("pods", "replicasets", "deployments"):
+        store.replace("eu", res, NS, c.objects(res, NS))
+        store.set_scope(ScopeState("eu", res, NS, "ok", synced=True))
+    rs = {r.name: r for r in _readings("kube", store.view(), 0.0)}
+    assert rs["pods.total"].value == 3 and rs["pods.total.gw"].value == 2
+    assert rs["rollout.complete.worker"].value is True
+    assert "pods.total.eu" not in rs  # per cluster only when there are several
+    assert rs["pods.total"].detail is store.view()
+
+    store.set_scope(ScopeState("eu", "pods", NS, "forbidden", "403 Forbidden: cannot list pods"))
+    rs = {r.name: r for r in _readings("kube", store.view(), 0.0)}
+    assert rs["pods.total"].error == "eu: 403 Forbidden: cannot list pods"
+    assert rs["rollout.complete"].value is True  # deployments are still readable
+
+    # Reconnecting after a sync: values kept, dated when the watch went down.
+    store.set_scope(ScopeState("eu", "pods", NS, "reconnecting", "drop", synced=True, good_at=5.0))
+    rs = {r.name: r for r in _readings("kube", store.view(), 100.0)}
+    assert rs["pods.total"].value == 3 and rs["pods.total"].at == 5.0
+    assert rs["rollout.complete"].at == 100.0
