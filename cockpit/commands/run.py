@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import select
 import signal
 import sys
 import threading
@@ -80,13 +81,15 @@ def _hard_exit_later(code: int) -> None:
     timer.start()
 
 
-def _terminal_gone() -> bool:
+def _terminal_gone(fd: int = 0) -> bool:
+    """Whether the terminal on `fd` hung up (polled for HUP/ERR only: no input is read)."""
+    poller = select.poll()
+    poller.register(fd, 0)
     try:
-        fd = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+        events = poller.poll(0)
     except OSError:
         return True
-    os.close(fd)
-    return False
+    return any(mask & (select.POLLHUP | select.POLLERR | select.POLLNVAL) for _, mask in events)
 
 
 async def serve(app: Any, engine: Any, mouse: bool = False) -> int:

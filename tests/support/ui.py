@@ -96,3 +96,53 @@ def screen_text(app: Any) -> str:
 
 def dedent(s: str) -> str:
     return textwrap.dedent(s)
+
+
+async def settle(pilot: Any) -> None:
+    """Let the app apply what is pending (workers, the coalesced repaint)."""
+    app = pilot.app
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    if app.paused_at is None:
+        app.refresh_now()
+    await pilot.pause()
+
+
+async def type_text(pilot: Any, text: str) -> None:
+    keys = []
+    for ch in text:
+        keys.append({" ": "space", "\n": "enter", "/": "slash", "?": "question_mark",
+                     ":": "colon", "[": "left_square_bracket",
+                     "]": "right_square_bracket", "@": "at", "=": "equals_sign",
+                     ".": "full_stop", "-": "minus"}.get(ch, ch))
+    await pilot.press(*keys)
+
+
+async def focus_pane(pilot: Any, pane_type: str, tries: int = 8) -> Any:
+    """Tab until a widget inside a pane of `pane_type` has focus; returns the pane."""
+    app = pilot.app
+    for _ in range(tries):
+        pane = app.focused_pane()
+        if pane is not None and pane.PANE_TYPE == pane_type:
+            return pane
+        await pilot.press("tab")
+    raise AssertionError(f"no {pane_type} pane took focus")
+
+
+async def cursor_to(pilot: Any, pane: Any, key: str) -> None:
+    """Move a list pane's cursor onto row `key` with j/k only."""
+    table = pane.table
+    target = table.row_keys.index(key)
+    while table.cursor_row != target:
+        await pilot.press("j" if table.cursor_row < target else "k")
+
+
+def pane_text(app: Any, pane_type: str) -> str:
+    """The screen text inside the (first visible) pane of `pane_type`."""
+    lines = screen_text(app).split("\n")
+    for pane in app.current_panes():
+        if pane.PANE_TYPE == pane_type:
+            r = pane.region
+            return "\n".join(line[r.x:r.x + r.width] for line in lines[r.y:r.y + r.height])
+    raise AssertionError(f"no {pane_type} pane on screen")

@@ -73,8 +73,8 @@ def event_cells(event: Event) -> tuple[Text, ...]:
     sev, sstyle = SEVERITY.get(str(event.severity), (str(event.severity), ""))
     first = str(event.message).splitlines()[0] if event.message else ""
     more = " …" if "\n" in str(event.message) else ""
-    return (stamp, plain(f"{mark} {event.kind}", mstyle), plain(sev, sstyle),
-            plain(event.author.split("@")[0], "dim"), plain(first + more, sstyle))
+    return (stamp, plain(mark, mstyle), plain(sev, sstyle), plain(first + more, sstyle),
+            plain(event.author.split("@")[0], "dim"))
 
 
 @register_pane("log")
@@ -85,8 +85,9 @@ class LogPane(Pane):
         Binding("enter", "details", "Show the event in full"),
     ]
 
-    COLUMNS = [("Time", "time"), ("Kind", "kind"), ("Sev", "sev"), ("Who", "who"),
-               ("Message", "msg")]
+    # Narrow panes must still show the message: the kind is a one-cell mark (legend in `?`).
+    COLUMNS = [("Time", "time"), ("", "kind"), ("Sev", "sev"), ("Message", "msg"),
+               ("Who", "who")]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

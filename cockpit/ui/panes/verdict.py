@@ -87,8 +87,10 @@ def verdict_lines(verdict: Verdict | None, engine: Any) -> list[Text]:
         parts = [f"{names.get(i.item_id, i.item_id)}" + (f" ({i.detail})" if i.detail else "")
                  for i in verdict.unknown]
         out.append(plain("? waiting on: " + "; ".join(parts), "yellow"))
-    if not out:
+    if not out and verdict.kind == VerdictKind.GO:
         out.append(plain("✔ every required item passes", "green"))
+    elif not out:
+        out.append(plain("… judging: waiting for the first samples", "dim"))
     return out
 
 

@@ -46,6 +46,11 @@ class HelpScreen(Dialog[None]):
             if rows:
                 sections.append((f"{cls.TITLE or name} pane", rows))
         sections.append(("Lists", LIST_KEYS))
+        from cockpit.ui.panes.log import KIND_MARK, ROLLBACK_MARK
+
+        marks = [(mark, kind) for kind, (mark, _) in KIND_MARK.items()]
+        marks.append((ROLLBACK_MARK[0], "rollback (plan, start, output, end, verify)"))
+        sections.append(("Incident log marks", marks))
         with Vertical(classes="dialog", id="help"):
             yield Static(plain("Keys — no mouse needed"), classes="dialog-title")
             with VerticalScroll():

@@ -1,0 +1,83 @@
+"""Layouts: the bundled ones are valid, bad ones are errors naming file:line."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cockpit.layout import LAYOUT_DIR, LayoutError, load_layout, parse_layout, resolve_layout
+from cockpit.ui.panes import PANE_MODULES, load_panes, pane_types
+
+
+@pytest.mark.parametrize("name", ["launch", "watch", "compact"])
+def test_bundled_layouts_are_valid_and_use_registered_panes(name: str) -> None:
+    layout = load_layout(LAYOUT_DIR / f"{name}.yaml")
+    assert layout.name == name
+    assert {p.type for p in layout.panes} <= pane_types()
+    assert "verdict" in {p.type for p in layout.panes}
+
+
+def test_every_registered_pane_module_defines_its_class() -> None:
+    panes = load_panes()
+    assert set(panes) == set(PANE_MODULES)
+    for name, cls in panes.items():
+        assert cls.PANE_TYPE == name
+
+
+def test_unknown_pane_type_names_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("columns: 2\nrows: 2\npanes:\n  - {type: verdict, row: 0, col: 0}\n"
+                    "  - type: nosuchpane\n    row: 1\n    col: 0\n")
+    with pytest.raises(LayoutError) as err:
+        load_layout(path)
+    assert str(err.value).startswith(f"{path}:5: unknown pane type 'nosuchpane'")
+    assert err.value.line == 5
+
+
+@pytest.mark.parametrize(("body", "line", "message"), [
+    ("columns: 2\nrows: 1\npanes:\n  - {type: log, row: 0, col: 2}\n", 4, "outside the 1x2 grid"),
+    ("columns: 2\nrows: 1\npanes:\n  - {type: log, row: 0, col: 0, col_span: 2}\n"
+     "  - {type: checklist, row: 0, col: 1}\n", 5, "overlaps pane 'log' (line 4)"),
+    ("columns: [1fr, wide]\nrows: 1\npanes:\n  - {type: log, row: 0, col: 0}\n", 1,
+     "size 'wide'"),
+    ("columns: 1\nrows: 1\npanes:\n  - {type: log, row: 0, col: 0, colour: red}\n", 4,
+     "unknown key 'colour'"),
+    ("columns: 1\nrows: 1\nextra: 1\npanes:\n  - {type: log, row: 0, col: 0}\n", 3,
+     "unknown key 'extra'"),
+    ("columns: 1\nrows: 1\npanes:\n  - {type: log, col: 0}\n", 4, "missing 'row'"),
+    ("columns: 1\nrows: 1\npanes: [\n", None, "not valid YAML"),
+])
+def test_layout_errors(body: str, line: int | None, message: str) -> None:
+    with pytest.raises(LayoutError) as err:
+        parse_layout(body, "x.yaml")
+    assert message in str(err.value)
+    if line is not None:
+        assert err.value.line == line
+        assert str(err.value).startswith(f"x.yaml:{line}:")
+
+
+def test_placement_fills_gaps_in_grid_order() -> None:
+    layout = parse_layout("columns: 3\nrows: 2\npanes:\n"
+                          "  - {type: verdict, row: 0, col: 0, col_span: 2}\n"
+                          "  - {type: log, row: 0, col: 2, row_span: 2}\n"
+                          "  - {type: checklist, row: 1, col: 1}\n")
+    order = [p.type if p else None for p in layout.placement()]
+    assert order == ["verdict", "log", None, "checklist"]
+
+
+def test_resolve_by_name_or_path(tmp_path: Path) -> None:
+    assert resolve_layout("compact") == LAYOUT_DIR / "compact.yaml"
+    (tmp_path / "mine.yaml").write_text("columns: 1\nrows: 1\npanes: [{type: log, row: 0, col: 0}]")
+    assert resolve_layout("mine", tmp_path) == tmp_path / "mine.yaml"
+    with pytest.raises(LayoutError, match="no layout named 'nope'"):
+        resolve_layout("nope")
+
+
+def test_layout_loading_never_imports_textual() -> None:
+    code = ("import sys; from cockpit.layout import load_layout, LAYOUT_DIR; "
+            "load_layout(LAYOUT_DIR / 'launch.yaml'); "
+            "assert 'textual' not in sys.modules, 'textual imported'")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])
