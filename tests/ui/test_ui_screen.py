@@ -44,23 +44,23 @@ async def test_operator_session(tmp_path: Path, layout: str, size: tuple[int, in
         pane = await focus_pane(pilot, "checklist")
         await cursor_to(pilot, pane, "item:backups")
         await pilot.press("space")
-        await type_text(pilot, "restore drill ok")
+        await type_text(pilot, "drill ok")
         await pilot.press("enter")
         await settle(pilot)
         state = engine.item_states()["backups"]
-        assert state.status == Status.PASS and state.comment == "restore drill ok"
+        assert state.status == Status.PASS and state.comment == "drill ok"
         row = next(line for line in pane_text(app, "checklist").split("\n") if "Backups" in line)
         assert "✔" in row
 
         # A note, two lines, severity warning.
         await pilot.press("n")
-        await type_text(pilot, "canary at 5%\nwatching p95")
+        await type_text(pilot, "canary 5%\np95")
         await pilot.press("tab")  # severity select
         await pilot.press("enter", "down", "enter")  # open, warning, choose
         await pilot.press("ctrl+s")
         await settle(pilot)
         notes = engine.events(kinds=[EventKind.NOTE])
-        assert [(n.message, n.severity) for n in notes] == [("canary at 5%\nwatching p95",
+        assert [(n.message, n.severity) for n in notes] == [("canary 5%\np95",
                                                               "warning")]
         assert "canary" in pane_text(app, "log")
 

@@ -1,0 +1,127 @@
+"""State survives: quit and restart on the same store, and a SIGHUP (a dropped SSH
+session) to `cockpit run` in a real pseudo-terminal while it writes events."""
+
+from __future__ import annotations
+
+import http.server
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+
+from cockpit.model import EventKind, Status
+from cockpit.store.sqlite import SqliteStore
+from cockpit.ui.app import CockpitApp
+from tests.support.pty_app import PtyApp
+from tests.support.ui import (
+    cursor_to,
+    focus_pane,
+    layouts,
+    make_engine,
+    pane_text,
+    settle,
+    type_text,
+    up,
+)
+
+COCKPIT = str(Path(sys.executable).with_name("cockpit"))
+
+
+async def test_quit_and_restart_keeps_ticks_and_notes(tmp_path: Path) -> None:
+    engine, source = make_engine(tmp_path)
+    source.set(up(True))
+    app = CockpitApp(engine, layouts("compact"), layout="compact")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        pane = await focus_pane(pilot, "checklist")
+        await cursor_to(pilot, pane, "item:backups")
+        await pilot.press("space")
+        await type_text(pilot, "ok")
+        await pilot.press("enter")
+        await pilot.press("n")
+        await type_text(pilot, "kept")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("q")
+    await engine.stop()
+    engine.store.close()
+
+    engine2, source2 = make_engine(tmp_path)
+    source2.set(up(True))
+    app2 = CockpitApp(engine2, layouts("compact"), layout="compact")
+    async with app2.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        state = engine2.item_states()["backups"]
+        assert state.status == Status.PASS and state.comment == "ok"
+        row = next(line for line in pane_text(app2, "checklist").split("\n") if "Backups" in line)
+        assert "✔" in row and "ticked by" in row
+        assert "kept" in pane_text(app2, "log")
+    await engine2.stop()
+
+
+class _Flapping(http.server.BaseHTTPRequestHandler):
+    """200, 500, 200, ...: the verdict flips GO/NO-GO and the engine writes events."""
+
+    count = 0
+
+    def do_GET(self) -> None:  # noqa: N802
+        type(self).count += 1
+        self.send_response(200 if self.count % 2 else 500)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def _launch(tmp: Path, port: int) -> Path:
+    (tmp / "checklist.yaml").write_text(
+        "title: t\nsections:\n  - title: Live\n    items:\n"
+        "      - {id: api-up, text: API answers, auto: \"http.api.up == true\"}\n")
+    config = tmp / "launch.yaml"
+    config.write_text(f"launch: hangup test\nchecklist: checklist.yaml\nstore: {tmp}/events.db\n"
+                      f"http:\n  api: {{url: \"http://127.0.0.1:{port}/\", every: 100ms}}\n")
+    return config
+
+
+def test_sighup_exits_promptly_and_loses_no_committed_event(tmp_path: Path) -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Flapping)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    config = _launch(tmp_path, server.server_address[1])
+    term = PtyApp([COCKPIT, "run", str(config), "--layout", "compact"], 100, 30,
+                  env={"COCKPIT_USER": "captain"}, cwd=str(tmp_path))
+    try:
+        term.wait_for(lambda s: "Checklist" in s and "hangup test" in s, 30)
+        term.write("n")
+        term.wait_for(lambda s: "Note for the incident log" in s, 10)
+        term.write("before the hangup")
+        term.write("\x13")  # ctrl+s
+        reader = SqliteStore(tmp_path / "events.db")
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            kinds = [e.kind for e in reader.events()]
+            if "note" in kinds and kinds.count("verdict") >= 4:
+                break
+            time.sleep(0.05)
+        committed = {e.id for e in reader.events()}  # what another reader sees as committed
+        assert len(committed) >= 5
+        hung_up = time.monotonic()
+        term.hangup()
+        code = term.wait(10)
+        took = time.monotonic() - hung_up
+    finally:
+        term.kill()
+        server.shutdown()
+    assert code == 129, term.text()
+    assert took < 5.0, f"took {took:.1f}s to exit after SIGHUP"
+
+    after = SqliteStore(tmp_path / "events.db")
+    events = after.events()
+    assert committed <= {e.id for e in events}
+    notes = [e for e in events if e.kind == EventKind.NOTE]
+    assert [n.message for n in notes] == ["before the hangup"]
+    assert notes[0].author.startswith("captain@")
+    # A clean exit: the engine stopped and said so.
+    assert events[-1].kind == EventKind.SESSION and "stopped" in events[-1].message
+    assert os.path.getsize(tmp_path / "events.db") > 0
