@@ -6,6 +6,7 @@ process executes it from its JSON form, and the incident log records it.
 
 from __future__ import annotations
 
+import os
 import shlex
 import uuid
 from collections.abc import Mapping
@@ -112,12 +113,18 @@ class Plan:
 
     def lines(self) -> list[str]:
         """The plan as plain lines, for the CLI and the modal (outside text: render plainly)."""
+        what = "helm release" if self.kind == "helm" else "ECS service"
+        command = self.command_text()
+        if self.kind == "helm" and self.argv:
+            # What the operator would type; the binary's full path is in the log's argv.
+            command = shlex.join([os.path.basename(self.argv[0]), *self.argv[1:]])
         out = [
-            self.summary(),
+            f"roll back {what} {self.target} from revision {self.current.number} "
+            f"to {self.to.number}",
             f"  where:    {self.where}",
             f"  current:  {self.current.label()}",
             f"  to:       {self.to.label()}" + ("  [picked by operator]" if self.picked else ""),
-            f"  command:  {self.command_text()}",
+            f"  command:  {command}",
             f"  timeout:  {_duration(self.timeout)}",
         ]
         out.extend(f"  warning:  {w}" for w in self.warnings)

@@ -52,7 +52,9 @@ class StatusBar(Horizontal):
     StatusBar #state.paused { background: $warning; color: $background; text-style: bold; }
     """
 
-    HINTS = "?:help /:filter ::commands n:note space:tick l:layout p:pause r:sample q:quit"
+    HINTS = (
+        "R:rollback ?:help /:filter ::commands n:note space:tick l:layout p:pause r:sample q:quit"
+    )
 
     def compose(self) -> ComposeResult:
         yield Static(plain(self.HINTS), id="keys")
@@ -84,6 +86,7 @@ class CockpitApp(App[int]):
         Binding("f2", "cycle_layout", "Next layout", show=False),
         Binding("p", "pause", "Pause / resume the screen"),
         Binding("r", "sample_now", "Sample the focused pane's source now"),
+        Binding("R", "rollback", "Rollback: plan, confirm (y, enter), follow, verify"),
         Binding("tab", "app.focus_next", "Next pane", show=False),
         Binding("shift+tab", "app.focus_previous", "Previous pane", show=False),
         Binding("q", "quit", "Quit (asks if an action is running)"),
@@ -167,6 +170,9 @@ class CockpitApp(App[int]):
             self.run_worker(self._start_engine(), group="engine", exit_on_error=False)
         self.set_interval(FLUSH_EVERY, self._flush)
         self.set_interval(1.0, self._tick_clock)
+        from cockpit.ui.screens.rollback import recover
+
+        recover(self)  # a rollback started before a restart: follow it, log its outcome once
         self._focus_first()
         self._flush()
 
@@ -339,6 +345,11 @@ class CockpitApp(App[int]):
                 target.apply_filter(text)
 
         self.push_screen(FilterScreen(target.title, target.filter_text), done)
+
+    def action_rollback(self) -> None:
+        from cockpit.ui.screens.rollback import open_rollback
+
+        open_rollback(self)
 
     def action_sample_now(self) -> None:
         pane = self.focused_pane()

@@ -69,9 +69,9 @@ def test_plan_round_trips_through_json_and_reads_plainly() -> None:
     again = Plan.from_dict(json.loads(json.dumps(plan.to_dict())))
     assert again == plan
     lines = plan.lines()
-    assert lines[0] == (
-        "roll back helm release asr from revision 4 to 2 (kube context prod-eu, namespace asr)"
-    )
+    assert lines[0] == "roll back helm release asr from revision 4 to 2"
+    assert lines[1] == "  where:    kube context prod-eu, namespace asr"
+    assert plan.summary().endswith("(kube context prod-eu, namespace asr)")
     assert (
         "  command:  helm rollback asr 2 -n asr --kube-context prod-eu --wait --timeout 5m0s"
         in lines
