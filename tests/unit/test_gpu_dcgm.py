@@ -95,17 +95,13 @@ async def test_prometheus_error_becomes_one_gpu_read_error():
         await DcgmReader(client).read()
 
 
-async def test_dcgm_without_prometheus_section_says_so():
+def test_dcgm_without_prometheus_section_is_a_config_error():
+    from pydantic import ValidationError
+
     from cockpit.config import LaunchConfig
 
-    cfg = LaunchConfig.model_validate({"launch": "t", "checklist": "c.yaml", "gpu": {}})
-    reader = DcgmReader.from_config(cfg)
-    src = GpuSource(reader, clock=lambda: END)
-    await src.start()  # no raise
-    errors = {r.error for r in await src.sample()}
-    assert errors == {
-        "DCGM needs Prometheus: `gpu: {source: dcgm}` but the config has no `prometheus`"
-    }
+    with pytest.raises(ValidationError, match="add a `prometheus:` section"):
+        LaunchConfig.model_validate({"launch": "t", "checklist": "c.yaml", "gpu": {}})
 
 
 def test_build_gpu_source_from_config():
