@@ -1,0 +1,473 @@
+"""`cockpit demo`: a rehearsal launch on loopback simulators, no cluster needed.
+
+`Demo.start()` starts, each on 127.0.0.1 with a free port: the Kubernetes API sim
+(namespace `asr`, deployments asr-gateway and asr-worker at revision 4), the
+Prometheus API sim (the SLO queries and DCGM GPU metrics), the PocketSphinx ASR
+WebSocket sim, and a small `/health` endpoint. It writes a launch config for them
+into a temp dir (kubeconfig, store, a helm that works without a cluster) and
+pre-ticks the checklist items a rehearsal cannot practise. `drive()` runs the
+script of `cockpit.sim.scenario` and writes its steps to the incident log.
+`build_app()` makes the screen over it, the same for `cockpit demo` and the tests.
+`stop()` stops every simulator and removes the temp dir.
+
+Nothing here imports Textual at module level: `cockpit demo --print-config` and the
+headless commands stay light.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fnmatch
+import getpass
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from cockpit.sim.scenario import FAULTS, NAMESPACE, LaunchScenario, Note
+
+ROOT = Path(__file__).resolve().parents[1]
+CHECKLISTS = ("launch-day.yaml", "asr-service.yaml")  # first that validates wins
+# Manual items a rehearsal cannot practise (announcements, backups, on-call): ticked at
+# start by the demo, so the team works through the ones of the launch window itself.
+PRETICK_SECTIONS = ("Before the window opens", "Rollback readiness", "Model and accuracy")
+DEMO_AUTHOR = "cockpit-demo@rehearsal"
+CONTEXT = "demo"
+TICK_EVERY = 0.25  # s of wall time between script steps
+
+QUERIES: dict[str, dict[str, Any]] = {
+    "error_rate": {
+        "query": 'sum(rate(http_requests_total{job="asr",code=~"5.."}[5m])) / '
+        'sum(rate(http_requests_total{job="asr"}[5m]))',
+        "unit": "ratio", "warn": 0.01, "fail": 0.05, "for": "30s",
+    },
+    "p95_latency": {
+        "query": "histogram_quantile(0.95, sum by (le) "
+        '(rate(http_request_duration_seconds_bucket{job="asr"}[5m])))',
+        "unit": "seconds", "warn": 0.5, "fail": 1.0, "for": "30s",
+    },
+    "p99_latency": {
+        "query": "histogram_quantile(0.99, sum by (le) "
+        '(rate(http_request_duration_seconds_bucket{job="asr"}[5m])))',
+        "unit": "seconds", "warn": 1.0, "fail": 2.0, "for": "30s",
+    },
+    "request_rate": {"query": 'sum(rate(http_requests_total{job="asr"}[5m]))', "unit": "rate"},
+    "active_streams": {"query": 'sum(asr_active_streams{job="asr"})', "unit": "count"},
+}
+
+
+class DemoError(RuntimeError):
+    """The rehearsal cannot start (a missing part), with what to do about it."""
+
+
+@dataclass
+class DemoOptions:
+    speed: float = 1.0
+    store: str | None = None  # event log file; default: in the temp dir
+    faults: list[tuple[str, float]] = field(default_factory=list)  # (name, scenario s)
+    scripted_fault: bool = True
+    layout: str = "launch"
+    helm: str | None = None  # a helm binary; default tools/bin/helm, else helm on PATH
+    workdir: str | None = None  # default: a fresh temp dir, removed on stop
+
+
+def parse_fault(text: str) -> tuple[str, float]:
+    """`errors@120` -> ("errors", 120.0): fault NAME at scenario second SECONDS."""
+    name, sep, at = text.partition("@")
+    if name not in FAULTS:
+        raise ValueError(f"unknown fault {name!r}; known: {', '.join(sorted(FAULTS))}")
+    try:
+        seconds = float(at) if sep else 0.0
+    except ValueError:
+        raise ValueError(f"{text!r}: write NAME@SECONDS, e.g. errors@120") from None
+    if seconds < 0:
+        raise ValueError(f"{text!r}: seconds must not be negative")
+    return name, seconds
+
+
+def find_helm(explicit: str | None = None) -> str | None:
+    """A helm that runs: explicit, else the repo's tools/bin/helm, else helm on PATH."""
+    for candidate in (explicit, str(ROOT / "tools" / "bin" / "helm"), shutil.which("helm")):
+        if not candidate or not os.access(candidate, os.X_OK):
+            continue
+        try:
+            out = subprocess.run([candidate, "version", "--short"], capture_output=True,
+                                 timeout=10, check=False)
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if out.returncode == 0:
+            return candidate
+    return None
+
+
+_NO_HELM = """#!{python}
+# cockpit demo: no helm binary was found, so the rehearsal cannot roll back.
+import sys
+sys.stderr.write("Error: cockpit demo has no helm: the rehearsal's rollback cannot run. "
+                 "Install it with `bash tools/deps.d/helm.sh` (or put helm on PATH) "
+                 "and start the demo again; the scripted fault clears by itself.\\n")
+sys.exit(1)
+"""
+
+
+class _HealthHandler(BaseHTTPRequestHandler):
+    server: _HealthServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802
+        scenario = self.server.scenario
+        if self.path.split("?", 1)[0] != "/health":
+            code, body = 404, {"error": "not found"}
+        elif scenario.health_ok:
+            code, body = 200, {"status": "ok", "version": scenario.version}
+        else:
+            code, body = 503, {"status": "unavailable", "version": scenario.version}
+        data = json.dumps(body).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+class _HealthServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, scenario: LaunchScenario) -> None:
+        self.scenario = scenario
+        super().__init__(("127.0.0.1", 0), _HealthHandler)
+
+
+class Demo:
+    """Every simulator, the scenario and the generated launch config of one rehearsal."""
+
+    def __init__(self, options: DemoOptions | None = None) -> None:
+        self.options = options or DemoOptions()
+        self.dir: Path | None = None
+        self.config_path: Path | None = None
+        self.config_text = ""
+        self.checklist: Path | None = None
+        self.helm_binary: str | None = None
+        self.scenario: LaunchScenario | None = None
+        self.urls: dict[str, str] = {}
+        self._stops: list[Callable[[], None]] = []
+        self._own_dir = False
+
+    # ------------------------------------------------------------ lifecycle
+
+    def start(self) -> Demo:
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start(self) -> None:
+        from cockpit.sim.asr import AsrSim, RecognizerUnavailable, SimFaults
+        from cockpit.sim.helm import HelmState, write_wrapper
+        from cockpit.sim.kube import KubeSim, write_kubeconfig
+        from cockpit.sim.prometheus import PromSim
+
+        opts = self.options
+        if opts.workdir:
+            self.dir = Path(opts.workdir)
+            self.dir.mkdir(parents=True, exist_ok=True)
+        else:
+            self.dir = Path(tempfile.mkdtemp(prefix="cockpit-demo-"))
+            self._own_dir = True
+        for need in ("probes/smoke-en.wav", f"checklists/{CHECKLISTS[0]}"):
+            if not (ROOT / need).exists():
+                raise DemoError(f"{ROOT / need} is missing: run the demo from a checkout "
+                                "(pip install -e '.[demo]')")
+
+        helm_state = HelmState(self.dir / "helm-releases.yaml", release="asr", namespace=NAMESPACE)
+        faults = SimFaults()
+        kube = KubeSim(CONTEXT)
+        scenario = LaunchScenario(
+            cluster=kube.cluster, asr_faults=faults, helm=helm_state, speed=opts.speed,
+            scripted_fault=opts.scripted_fault, planned=list(opts.faults),
+        )
+        self.scenario = scenario
+        scenario.setup()
+        kube.start()
+        self._stops.append(kube.stop)
+        self.urls["kubernetes"] = kube.url
+
+        prom = PromSim(scenario.prom_table({n: q["query"] for n, q in QUERIES.items()}))
+        scenario.prom = prom
+        prom.start()
+        self._stops.append(prom.stop)
+        self.urls["prometheus"] = prom.url
+
+        asr = AsrSim(faults=faults)
+        try:
+            self.urls["asr"] = asr.start()
+        except RecognizerUnavailable as exc:
+            raise DemoError(f"the ASR simulator needs PocketSphinx: {exc}; "
+                            "run `make demo` or pip install -e '.[demo]'") from None
+        self._stops.append(asr.stop)
+
+        health = _HealthServer(scenario)
+        threading.Thread(target=health.serve_forever, name="demo-health", daemon=True).start()
+        self._stops.append(lambda: (health.shutdown(), health.server_close()))
+        self.urls["health"] = "http://{}:{}/health".format(*health.server_address[:2])
+
+        kubeconfig = write_kubeconfig(self.dir / "kubeconfig", {CONTEXT: kube.url},
+                                      namespace=NAMESPACE)
+        helm_path = self.dir / "bin" / "helm"
+        self.helm_binary = find_helm(opts.helm)
+        if self.helm_binary is not None:
+            write_wrapper(helm_path, self.helm_binary, helm_state, self.dir / "helm-home")
+        else:
+            helm_path.parent.mkdir(parents=True, exist_ok=True)
+            helm_path.write_text(_NO_HELM.format(python=sys.executable), encoding="utf-8")
+            helm_path.chmod(0o755)
+        self._write_config(kubeconfig, helm_path)
+        self._pretick()
+
+    def stop(self) -> None:
+        while self._stops:
+            stop = self._stops.pop()
+            with contextlib.suppress(Exception):
+                stop()
+        if self._own_dir and self.dir is not None:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            self._own_dir = False
+
+    def __enter__(self) -> Demo:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------ the launch config
+
+    def store_path(self) -> Path:
+        assert self.dir is not None
+        if self.options.store:
+            return Path(self.options.store).expanduser().resolve()
+        return self.dir / "rehearsal.db"
+
+    def _config(self, checklist: Path, kubeconfig: Path, helm: Path) -> dict[str, Any]:
+        return {
+            "launch": "asr 2.4.0 rehearsal",
+            "checklist": str(checklist),
+            "layout": self.options.layout,
+            "store": f"sqlite:///{self.store_path()}",
+            "captains": [os.environ.get("COCKPIT_USER") or getpass.getuser()],
+            "http": {"health": {"url": self.urls["health"], "every": "5s", "timeout": "2s"}},
+            "kubernetes": {
+                "kubeconfig": str(kubeconfig), "context": CONTEXT, "namespace": NAMESPACE,
+                "selector": "app.kubernetes.io/part-of=asr",
+            },
+            "prometheus": {
+                "url": self.urls["prometheus"], "every": "5s", "compare": "1d",
+                "history": "30m", "queries": QUERIES,
+            },
+            "gpu": {"source": "dcgm", "every": "5s"},
+            "asr_probe": {
+                "url": self.urls["asr"], "protocol": "vosk",
+                "audio": str(ROOT / "probes" / "smoke-en.wav"), "every": "20s",
+                "timeout": "20s", "max_wer": 0.2, "max_first_partial": "1s",
+                "max_final_latency": "2s",
+            },
+            "rollback": {
+                "helm": {"release": "asr", "namespace": NAMESPACE, "kube_context": CONTEXT,
+                         "timeout": "2m", "helm": str(helm)},
+                "verify_within": "5m",
+                "state_dir": str(self.dir / "rollback"),  # type: ignore[operator]
+            },
+        }
+
+    def _write_config(self, kubeconfig: Path, helm: Path) -> None:
+        from cockpit.checklist import load_checklist, unknown_signals
+        from cockpit.config import load_config
+        from cockpit.sources import build_sources
+
+        assert self.dir is not None
+        path = self.dir / "launch.yaml"
+        problems: list[str] = []
+        for name in CHECKLISTS:
+            checklist = ROOT / "checklists" / name
+            text = self._header() + yaml.safe_dump(
+                self._config(checklist, kubeconfig, helm), sort_keys=False, width=120)
+            path.write_text(text, encoding="utf-8")
+            config = load_config(path)
+            patterns = [p for s in build_sources(config) for p in s.signal_patterns()]
+            found = unknown_signals(load_checklist(checklist), _known(patterns))
+            if not found:
+                self.config_path, self.config_text, self.checklist = path, text, checklist
+                return
+            problems += found
+        raise DemoError("no shipped checklist validates against the demo's signals:\n  "
+                        + "\n  ".join(problems))
+
+    def _header(self) -> str:
+        helm = (f"helm: the real {self.helm_binary} on its memory driver (no cluster)"
+                if self.helm_binary else "helm: NONE FOUND — the rollback plan says so")
+        return (
+            "# cockpit demo: a rehearsal launch on loopback simulators (generated; removed\n"
+            "# when the demo stops). Point `cockpit check`, `probe`, `rollback --plan` at it.\n"
+            f"# {helm}\n"
+        )
+
+    def _pretick(self) -> None:
+        from cockpit.checklist import load_checklist
+        from cockpit.model import Event, EventKind
+        from cockpit.store.sqlite import SqliteStore
+
+        assert self.checklist is not None
+        store_path = self.store_path()
+        store_path.parent.mkdir(parents=True, exist_ok=True)
+        store = SqliteStore(store_path)
+        try:
+            for item in load_checklist(self.checklist).items():
+                if not item.manual or not item.required or item.section not in PRETICK_SECTIONS:
+                    continue
+                comment = "pre-ticked by cockpit demo: not part of the rehearsal"
+                store.append(Event(
+                    EventKind.TICK, f"ticked {item.id}: {item.text} ({comment})",
+                    data={"item": item.id, "comment": comment}, author=DEMO_AUTHOR,
+                    id=uuid.uuid5(uuid.NAMESPACE_URL, f"{store_path}#{item.id}").hex,
+                ))
+        finally:
+            close = getattr(store, "close", None)
+            if callable(close):
+                close()
+
+    # ------------------------------------------------------------ the script
+
+    def inject(self, name: str) -> str:
+        """An operator's fault, now; returns what it is."""
+        assert self.scenario is not None
+        self.scenario.inject(name)
+        return FAULTS[name][1]
+
+    def clear_faults(self) -> int:
+        assert self.scenario is not None
+        return self.scenario.clear()
+
+    async def drive(self, record: Callable[[Note], None]) -> None:
+        """Take the script's steps until cancelled; each note goes to `record`."""
+        assert self.scenario is not None
+        while True:
+            try:
+                notes = self.scenario.tick(time.time())
+            except Exception as exc:  # noqa: BLE001 - the rehearsal goes on
+                notes = [("warning", f"rehearsal script step failed: {exc!r}")]
+            for note in notes:
+                with contextlib.suppress(Exception):
+                    record(note)
+            await asyncio.sleep(TICK_EVERY)
+
+
+def _known(patterns: list[str]) -> Callable[[str], bool]:
+    return lambda name: any(fnmatch.fnmatchcase(name, p) for p in patterns)
+
+
+def note_event(note: Note) -> Any:
+    from cockpit.model import Event, EventKind, Severity
+
+    severity, message = note
+    return Event(EventKind.NOTE, message, Severity(severity), {"demo": True}, author=DEMO_AUTHOR)
+
+
+def build_app(demo: Demo, layout: str | None = None, *, bell: bool = True,
+              start_engine: bool = True) -> Any:
+    """The cockpit screen over the demo's config: `cockpit run`'s app, plus the script
+    (run as a worker on the app's loop) and fault commands in the palette (`:`)."""
+    import argparse
+
+    from cockpit.commands.common import engine_from
+    from cockpit.commands.run import load_layouts
+    from cockpit.ui.app import CockpitApp
+
+    assert demo.config_path is not None
+    launch = engine_from(argparse.Namespace(config=str(demo.config_path), store=None))
+    layouts, first = load_layouts(launch.config, layout)
+
+    class DemoApp(CockpitApp):
+        TITLE = "cockpit demo"
+
+        def __init__(self) -> None:
+            super().__init__(launch.engine, layouts, layout=first, bell_on_nogo=bell,
+                             start_engine=start_engine)
+            self.demo = demo
+
+        async def on_mount(self) -> None:
+            await super().on_mount()
+            self.run_worker(demo.drive(self._record), group="demo-script",
+                            exit_on_error=False)
+
+        def _record(self, note: Note) -> None:
+            self.engine.record(note_event(note))
+
+        def _inject(self, name: str) -> None:
+            what = demo.inject(name)
+            self._record(("warning", f"rehearsal: fault injected by {self.engine.author} — "
+                                     f"{what}"))
+
+        def _clear(self) -> None:
+            n = demo.clear_faults()
+            self._record(("info", f"rehearsal: {n} fault(s) cleared by {self.engine.author}"))
+
+        def get_system_commands(self, screen: Any) -> Any:
+            from textual.app import SystemCommand
+
+            yield from super().get_system_commands(screen)
+            for name, (_, what) in sorted(FAULTS.items()):
+                yield SystemCommand(f"Fault: {name}", f"rehearsal: inject {what}",
+                                    lambda n=name: self._inject(n))
+            yield SystemCommand("Fault: clear all", "rehearsal: end every injected fault",
+                                self._clear)
+
+    return DemoApp()
+
+
+async def serve_demo(app: Any, mouse: bool = False) -> int:
+    from cockpit.commands.run import serve
+
+    return await serve(app, app.engine, mouse=mouse)
+
+
+async def hold(demo: Demo, out: Callable[[str], None], stop: asyncio.Event) -> None:
+    """`--print-config`: run the script with no screen until `stop`, notes to `out`."""
+
+    def record(note: Note) -> None:
+        out(f"{time.strftime('%H:%M:%S')} {note[0]}: {note[1]}")
+
+    task = asyncio.create_task(demo.drive(record))
+    try:
+        await stop.wait()
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def describe(demo: Demo) -> Sequence[str]:
+    lines = [f"config: {demo.config_path}"]
+    lines += [f"{name}: {url}" for name, url in demo.urls.items()]
+    if demo.helm_binary is None:
+        lines.append("helm: none found (bash tools/deps.d/helm.sh installs it); no rollback")
+    return lines
+
+
+__all__ = ["Demo", "DemoError", "DemoOptions", "build_app", "find_helm", "parse_fault"]
