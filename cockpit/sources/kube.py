@@ -33,8 +33,6 @@ from cockpit.sources.kube_model import (
     KubeStore,
     KubeView,
     ScopeState,
-    group_counts,
-    pod_counts,
 )
 
 log = logging.getLogger(__name__)
@@ -617,8 +615,7 @@ class _Memory:
             rollouts={(r.cluster, r.namespace, r.name): r for r in view.rollouts},
             crashing={
                 (r.pod.cluster, r.pod.namespace, r.pod.name, r.pod.uid): r.pod.last_termination
-                for r in view.pods
-                if r.pod.crashlooping
+                for r in view.crashing
             },
             scopes={
                 (s.cluster, s.resource, s.namespace): (s.state, s.message) for s in view.scopes
@@ -650,8 +647,7 @@ def _scope_gate(view: KubeView, resources: tuple[str, ...], cluster: str | None,
 def _readings(source: str, view: KubeView, now: float) -> list[Reading]:
     out: list[Reading] = []
     multi = len(view.clusters) > 1
-    totals = pod_counts(view.pods)
-    by_dep, by_cluster = group_counts(view)
+    totals, by_dep, by_cluster = view.counts, view.by_deployment, view.by_cluster
     pod_err, pod_at = _scope_gate(view, ("pods",), None, now)
     dep_err, dep_at = _scope_gate(view, ("pods", "replicasets", "deployments"), None, now)
     ro_err, ro_at = _scope_gate(view, ("deployments", "replicasets"), None, now)

@@ -10,13 +10,16 @@ pods cost little memory, and a view is rebuilt only when something changed.
 from __future__ import annotations
 
 import threading
+from bisect import bisect_left, insort
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 Obj = dict[str, Any]
+PodKey = tuple[str, str, str]  # (cluster, namespace, name)
 
 RESTART_WINDOW = 600.0  # seconds: "restarts in the last 10 minutes"
 MAX_EVENTS = 500  # warning events kept per cluster
@@ -384,6 +387,7 @@ class PodRow:
     pod: PodInfo
     deployment: str
     restarts_10m: int
+    sort_key: tuple = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -412,21 +416,25 @@ class KubeView:
     warnings: tuple[EventInfo, ...]  # newest first, only about objects in view
     restarts_10m: int
     version: int = 0
+    counts: Counts = field(default_factory=lambda: Counts())
+    by_deployment: dict[str, Counts] = field(default_factory=dict)  # across clusters
+    by_cluster: dict[str, Counts] = field(default_factory=dict)
+    crashing: tuple[PodRow, ...] = ()
     _by_object: dict[tuple[str, str, str, str], list[EventInfo]] = field(
         default_factory=dict, repr=False
     )
 
     @property
     def total(self) -> int:
-        return len(self.pods)
+        return self.counts.total
 
     @property
     def not_ready(self) -> int:
-        return sum(1 for r in self.pods if _not_ready(r.pod))
+        return self.counts.not_ready
 
     @property
     def crashlooping(self) -> int:
-        return sum(1 for r in self.pods if r.pod.crashlooping)
+        return self.counts.crashlooping
 
     def events_for(self, cluster: str, namespace: str, kind: str, name: str) -> list[EventInfo]:
         """Recent warning events about one object, newest first."""
@@ -505,9 +513,12 @@ def rollout_row(dep: DeploymentInfo, rss: Iterable[ReplicaSetInfo]) -> RolloutRo
     )
 
 
-def pod_sort_key(row: PodRow) -> tuple:
-    p = row.pod
-    return (-p.rank, -row.restarts_10m, p.cluster, p.namespace, p.name)
+def pod_sort_key(pod: PodInfo, restarts_10m: int) -> tuple:
+    """Problem pods first (worst first, most recent restarts first), then by name."""
+    return (-pod.rank, -restarts_10m, pod.cluster, pod.namespace, pod.name)
+
+
+_sort_key = attrgetter("sort_key")
 
 
 # ---------------------------------------------------------------- the store
@@ -516,10 +527,12 @@ def pod_sort_key(row: PodRow) -> tuple:
 class KubeStore:
     """Objects by watch scope, fed by the watch threads, folded into views on demand.
 
-    Thread-safe: `replace`/`apply`/`remove` come from the watch threads, `view` from
-    the engine's loop. Restart counts are tracked per pod so `restarts_10m` counts the
-    restarts seen in the window (for a pod first seen with restarts, its last
-    termination inside the window counts as one).
+    Thread-safe: `replace`/`apply` come from the watch threads, `view` from the
+    engine's loop. The pod rows, their problem-first order and the counts are kept up
+    to date per change (a bisect into a sorted list, counters adjusted), so a view of
+    thousands of pods costs little more than copying the list. Restart counts are
+    tracked per pod so `restarts_10m` counts the restarts seen in the window (for a pod
+    first seen with restarts, its last termination inside the window counts as one).
     """
 
     def __init__(self, clock: Any = None) -> None:
@@ -531,10 +544,18 @@ class KubeStore:
         self._rss: dict[tuple[str, str | None], dict[tuple[str, str], ReplicaSetInfo]] = {}
         self._deps: dict[tuple[str, str | None], dict[tuple[str, str], DeploymentInfo]] = {}
         self._events: dict[str, dict[str, EventInfo]] = {}
-        self._restarts: dict[str, deque[tuple[float, int]]] = {}  # pod uid -> (when, how many)
+        self._restarts: dict[PodKey, deque[tuple[float, int]]] = {}  # (when, how many)
         self._scopes: dict[tuple[str, str, str | None], ScopeState] = {}
         self._clusters: list[str] = []
         self.version = 0  # bumped on every change
+        # Derived, maintained per change:
+        self._dep_of: dict[PodKey, str] = {}  # (cluster, ns, replica set) -> deployment
+        self._rows: dict[PodKey, PodRow] = {}
+        self._sorted: list[PodRow] = []
+        self._crashing: dict[PodKey, PodRow] = {}
+        self._tot = _Counter()
+        self._by_dep: dict[str, _Counter] = {}
+        self._by_cluster: dict[str, _Counter] = {}
         self._view: KubeView | None = None
         self._view_minute = -1
 
@@ -566,16 +587,18 @@ class KubeStore:
                 new: dict = {}
                 for obj in items:
                     p = slim_pod(cluster, obj)
-                    self._track_restarts(old.get((p.namespace, p.name)), p, now)
-                    new[(p.namespace, p.name)] = p
+                    key = (p.namespace, p.name)
+                    new[key] = p
+                    self._pod_changed(old.get(key), p, now)
                 for key, p in old.items():
                     if key not in new:
-                        self._restarts.pop(p.uid, None)
+                        self._pod_changed(p, None, now)
                 self._pods[(cluster, namespace)] = new
             elif resource == "replicasets":
                 self._rss[(cluster, namespace)] = {
                     (r.namespace, r.name): r for r in (slim_replicaset(cluster, o) for o in items)
                 }
+                self._remap()
             elif resource == "deployments":
                 self._deps[(cluster, namespace)] = {
                     (d.namespace, d.name): d for d in (slim_deployment(cluster, o) for o in items)
@@ -599,19 +622,23 @@ class KubeStore:
                 scope = self._pods.setdefault((cluster, namespace), {})
                 p = slim_pod(cluster, obj)
                 key = (p.namespace, p.name)
+                old = scope.get(key)
                 if type_ == "DELETED":
                     scope.pop(key, None)
-                    self._restarts.pop(p.uid, None)
+                    self._pod_changed(old, None, now)
                 else:
-                    self._track_restarts(scope.get(key), p, now)
                     scope[key] = p
+                    self._pod_changed(old, p, now)
             elif resource == "replicasets":
                 scope_r = self._rss.setdefault((cluster, namespace), {})
                 r = slim_replicaset(cluster, obj)
+                known = (r.namespace, r.name) in scope_r
                 if type_ == "DELETED":
                     scope_r.pop((r.namespace, r.name), None)
                 else:
                     scope_r[(r.namespace, r.name)] = r
+                if type_ == "DELETED" or not known:
+                    self._remap()
             elif resource == "deployments":
                 scope_d = self._deps.setdefault((cluster, namespace), {})
                 d = slim_deployment(cluster, obj)
@@ -637,7 +664,79 @@ class KubeStore:
             oldest = min(evs.values(), key=lambda x: x.last_seen)
             del evs[oldest.uid]
 
-    def _track_restarts(self, old: PodInfo | None, new: PodInfo, now: float) -> None:
+    # ------------------------------------------------------------ derived rows
+
+    def _pod_changed(self, old: PodInfo | None, new: PodInfo | None, now: float) -> None:
+        """Keep restarts, the row, the sorted list and the counters in step with one pod."""
+        ref = new or old
+        assert ref is not None
+        key = (ref.cluster, ref.namespace, ref.name)
+        if new is None:
+            self._restarts.pop(key, None)
+            self._set_row(key, None)
+            return
+        if old is not None and old.uid != new.uid:
+            self._restarts.pop(key, None)  # a new pod under an old name
+            old = None
+        self._track_restarts(key, old, new, now)
+        self._set_row(key, self._row(key, new))
+
+    def _row(self, key: PodKey, p: PodInfo) -> PodRow:
+        hist = self._restarts.get(key)
+        n10 = sum(n for _, n in hist) if hist else 0
+        dep = self._dep_of.get((p.cluster, p.namespace, p.replicaset), "")
+        return PodRow(p, dep, n10, pod_sort_key(p, n10))
+
+    def _set_row(self, key: PodKey, row: PodRow | None) -> None:
+        old = self._rows.pop(key, None)
+        if old is not None:
+            i = bisect_left(self._sorted, old.sort_key, key=_sort_key)
+            del self._sorted[i]
+            self._count(old, -1)
+            self._crashing.pop(key, None)
+        if row is not None:
+            self._rows[key] = row
+            insort(self._sorted, row, key=_sort_key)
+            self._count(row, +1)
+            if row.pod.crashlooping:
+                self._crashing[key] = row
+
+    def _count(self, row: PodRow, sign: int) -> None:
+        p = row.pod
+        nr, crash, n10 = _not_ready(p), p.crashlooping, row.restarts_10m
+        self._tot.add(nr, crash, n10, sign)
+        c = self._by_cluster.get(p.cluster)
+        if c is None:
+            c = self._by_cluster[p.cluster] = _Counter()
+        c.add(nr, crash, n10, sign)
+        if row.deployment:
+            d = self._by_dep.get(row.deployment)
+            if d is None:
+                d = self._by_dep[row.deployment] = _Counter()
+            d.add(nr, crash, n10, sign)
+            if d.total == 0:
+                del self._by_dep[row.deployment]
+
+    def _remap(self) -> None:
+        """Replica sets came or went: pods may belong to other deployments now."""
+        dep_of = {
+            (r.cluster, r.namespace, r.name): r.deployment
+            for scope in self._rss.values()
+            for r in scope.values()
+            if r.deployment
+        }
+        if dep_of == self._dep_of:
+            return
+        changed = {
+            k for k in dep_of.keys() | self._dep_of.keys() if dep_of.get(k) != self._dep_of.get(k)
+        }
+        self._dep_of = dep_of
+        for key, row in list(self._rows.items()):
+            p = row.pod
+            if (p.cluster, p.namespace, p.replicaset) in changed:
+                self._set_row(key, self._row(key, p))
+
+    def _track_restarts(self, key: PodKey, old: PodInfo | None, new: PodInfo, now: float) -> None:
         if old is None:
             if new.restarts > 0:
                 recent = [
@@ -646,11 +745,11 @@ class KubeStore:
                     if c.last_finished and now - c.last_finished <= RESTART_WINDOW
                 ]
                 if recent:
-                    self._restarts.setdefault(new.uid, deque(maxlen=64)).append((max(recent), 1))
+                    self._restarts.setdefault(key, deque(maxlen=64)).append((max(recent), 1))
             return
         delta = new.restarts - old.restarts
         if delta > 0:
-            self._restarts.setdefault(new.uid, deque(maxlen=64)).append((now, delta))
+            self._restarts.setdefault(key, deque(maxlen=64)).append((now, delta))
 
     # ------------------------------------------------------------ reading
 
@@ -667,65 +766,67 @@ class KubeStore:
             self._view_minute = minute
             return self._view
 
+    def _expire_restarts(self, now: float) -> None:
+        cutoff = now - RESTART_WINDOW
+        for key, hist in list(self._restarts.items()):
+            if hist and hist[0][0] < cutoff:
+                while hist and hist[0][0] < cutoff:
+                    hist.popleft()
+                if not hist:
+                    del self._restarts[key]
+                row = self._rows.get(key)
+                if row is not None:
+                    self._set_row(key, self._row(key, row.pod))
+
     def _build(self, now: float) -> KubeView:
-        rs_by_name: dict[tuple[str, str, str], ReplicaSetInfo] = {}
-        rss_by_dep: dict[tuple[str, str, str], list[ReplicaSetInfo]] = {}
+        self._expire_restarts(now)
+        rs_by_name: dict[PodKey, ReplicaSetInfo] = {}
+        rss_by_dep: dict[PodKey, list[ReplicaSetInfo]] = {}
         for scope in self._rss.values():
             for r in scope.values():
                 rs_by_name[(r.cluster, r.namespace, r.name)] = r
                 if r.deployment:
                     rss_by_dep.setdefault((r.cluster, r.namespace, r.deployment), []).append(r)
         rollouts = []
+        deps: set[PodKey] = set()
         for scope_d in self._deps.values():
             for d in scope_d.values():
+                deps.add((d.cluster, d.namespace, d.name))
                 rollouts.append(
                     rollout_row(d, rss_by_dep.get((d.cluster, d.namespace, d.name), []))
                 )
         rollouts.sort(key=lambda r: (r.state == "complete", r.cluster, r.namespace, r.name))
 
-        cutoff = now - RESTART_WINDOW
-        rows: list[PodRow] = []
-        total_restarts = 0
-        for scope_p in self._pods.values():
-            for p in scope_p.values():
-                hist = self._restarts.get(p.uid)
-                r10 = 0
-                if hist:
-                    while hist and hist[0][0] < cutoff:
-                        hist.popleft()
-                    r10 = sum(n for _, n in hist)
-                    total_restarts += r10
-                rs = rs_by_name.get((p.cluster, p.namespace, p.replicaset))
-                rows.append(PodRow(p, rs.deployment if rs else "", r10))
-        rows.sort(key=pod_sort_key)
+        def known(e: EventInfo) -> bool:
+            k = (e.cluster, e.namespace, e.name)
+            if e.kind == "Pod":
+                return k in self._rows
+            if e.kind == "Deployment":
+                return k in deps
+            return e.kind == "ReplicaSet" and k in rs_by_name
 
-        known: set[tuple[str, str, str, str]] = set()
-        for row in rows:
-            p = row.pod
-            known.add((p.cluster, p.namespace, "Pod", p.name))
-        for ro in rollouts:
-            known.add((ro.cluster, ro.namespace, "Deployment", ro.name))
-        for r in rs_by_name.values():
-            known.add((r.cluster, r.namespace, "ReplicaSet", r.name))
-        warnings = []
-        by_object: dict[tuple[str, str, str, str], list[EventInfo]] = {}
-        for evs in self._events.values():
-            for e in evs.values():
-                k = (e.cluster, e.namespace, e.kind, e.name)
-                if k in known:
-                    warnings.append(e)
+        warnings = [e for evs in self._events.values() for e in evs.values() if known(e)]
         warnings.sort(key=lambda e: e.last_seen, reverse=True)
+        by_object: dict[tuple[str, str, str, str], list[EventInfo]] = {}
         for e in warnings:
             by_object.setdefault((e.cluster, e.namespace, e.kind, e.name), []).append(e)
+        by_dep = {ro.name: Counts() for ro in rollouts}
+        by_dep.update({k: c.freeze() for k, c in self._by_dep.items()})
+        by_cluster = {c: Counts() for c in self._clusters}
+        by_cluster.update({k: c.freeze() for k, c in self._by_cluster.items() if c.total})
         return KubeView(
             at=now,
             clusters=tuple(self._clusters),
             scopes=tuple(self._scopes.values()),
             rollouts=tuple(rollouts),
-            pods=tuple(rows),
+            pods=tuple(self._sorted),
             warnings=tuple(warnings[:200]),
-            restarts_10m=total_restarts,
+            restarts_10m=self._tot.restarts_10m,
             version=self.version,
+            counts=self._tot.freeze(),
+            by_deployment=by_dep,
+            by_cluster=by_cluster,
+            crashing=tuple(self._crashing.values()),
             _by_object=by_object,
         )
 
@@ -741,27 +842,24 @@ class Counts:
     restarts_10m: int = 0
 
 
+class _Counter:
+    __slots__ = ("total", "not_ready", "crashlooping", "restarts_10m")
+
+    def __init__(self) -> None:
+        self.total = self.not_ready = self.crashlooping = self.restarts_10m = 0
+
+    def add(self, not_ready: bool, crashlooping: bool, restarts_10m: int, sign: int = 1) -> None:
+        self.total += sign
+        self.not_ready += sign * not_ready
+        self.crashlooping += sign * crashlooping
+        self.restarts_10m += sign * restarts_10m
+
+    def freeze(self) -> Counts:
+        return Counts(self.total, self.not_ready, self.crashlooping, self.restarts_10m)
+
+
 def pod_counts(rows: Iterable[PodRow]) -> Counts:
-    total = not_ready = crash = restarts = 0
+    c = _Counter()
     for r in rows:
-        total += 1
-        not_ready += _not_ready(r.pod)
-        crash += r.pod.crashlooping
-        restarts += r.restarts_10m
-    return Counts(total, not_ready, crash, restarts)
-
-
-def group_counts(view: KubeView) -> tuple[dict[str, Counts], dict[str, Counts]]:
-    """Pod counts per deployment name (across clusters) and per cluster."""
-    by_dep: dict[str, list[PodRow]] = {}
-    by_cluster: dict[str, list[PodRow]] = {c: [] for c in view.clusters}
-    for r in view.pods:
-        if r.deployment:
-            by_dep.setdefault(r.deployment, []).append(r)
-        by_cluster.setdefault(r.pod.cluster, []).append(r)
-    for ro in view.rollouts:
-        by_dep.setdefault(ro.name, [])
-    return (
-        {k: pod_counts(v) for k, v in by_dep.items()},
-        {k: pod_counts(v) for k, v in by_cluster.items()},
-    )
+        c.add(_not_ready(r.pod), r.pod.crashlooping, r.restarts_10m)
+    return c.freeze()

@@ -153,3 +153,63 @@ def test_readings_per_deployment_and_errors() -> None:
     rs = {r.name: r for r in _readings("kube", store.view(), 100.0)}
     assert rs["pods.total"].value == 3 and rs["pods.total"].at == 5.0
     assert rs["rollout.complete"].at == 100.0
+
+
+def test_incremental_rows_and_counts_match_a_full_recount() -> None:
+    """Random changes, list replacements and rollouts: the per-change bookkeeping (sorted
+    rows, counters per deployment and cluster) equals a recount from scratch."""
+    import random
+
+    from cockpit.sources.kube_model import pod_counts, pod_sort_key
+
+    rnd = random.Random(3)
+    now = [1_000_000.0]
+    store = KubeStore(clock=lambda: now[0])
+    c = Cluster(seed=5)
+    for i in range(4):
+        c.create_deployment(NS, f"d{i}", replicas=5)
+    store.add_cluster("eu")
+    for res in ("replicasets", "deployments", "pods"):
+        store.replace("eu", res, NS, c.objects(res, NS))
+    seen_rv = c.resource_version
+
+    def feed() -> None:
+        nonlocal seen_rv
+        with c._lock:
+            changes = c.changes_since(seen_rv)
+            seen_rv = c.resource_version
+        for ch in changes:
+            if ch.resource in ("pods", "replicasets", "deployments"):
+                store.apply("eu", ch.resource, NS, ch.type, ch.obj)
+
+    for step in range(300):
+        names = sorted(p["metadata"]["name"] for p in c.objects("pods", NS))
+        op = rnd.random()
+        name = rnd.choice(names)
+        if op < 0.3:
+            c.crashloop(NS, name, restarts=rnd.randint(1, 3))
+        elif op < 0.5:
+            c.set_ready(NS, name, rnd.random() < 0.5)
+        elif op < 0.6:
+            c.delete_pod(NS, name)
+        elif op < 0.7:
+            c.create_pod(NS, f"bare-{step}")
+        elif op < 0.8:
+            d = f"d{rnd.randint(0, 3)}"
+            if c.rollout_step(NS, d) is None:
+                c.start_rollout(NS, d, f"r/asr:{step}")
+        else:
+            now[0] += rnd.choice([1, 30, 200])
+        feed()
+        if step % 50 == 49:  # a relist now and then
+            store.replace("eu", "pods", NS, c.objects("pods", NS))
+        view = store.view()
+        assert view.counts == pod_counts(view.pods)
+        assert [r.sort_key for r in view.pods] == sorted(
+            pod_sort_key(r.pod, r.restarts_10m) for r in view.pods
+        )
+        for dep, counts in view.by_deployment.items():
+            assert counts == pod_counts(r for r in view.pods if r.deployment == dep), dep
+        assert {r.pod.name for r in view.pods} == {
+            p["metadata"]["name"] for p in c.objects("pods", NS)
+        }
