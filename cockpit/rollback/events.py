@@ -48,7 +48,7 @@ def plan_event(plan: Plan, verdict: str | None = None, failing: Sequence[str] = 
     data = {**_plan_data(plan), "verdict": verdict, "failing": list(failing)}
     return Event(
         kind=EventKind.ROLLBACK_PLAN,
-        message=f"rollback planned: {plan.summary()}",
+        message=f"rollback planned: {plan.brief()}",
         severity=Severity.INFO,
         data=data,
         author=plan.made_by,
@@ -60,7 +60,7 @@ def plan_event(plan: Plan, verdict: str | None = None, failing: Sequence[str] = 
 def confirm_event(plan: Plan, who: str, at: float | None = None) -> Event:
     return Event(
         kind=EventKind.ROLLBACK_CONFIRM,
-        message=f"rollback confirmed by {who}: {plan.summary()}",
+        message=f"rollback confirmed by {who}: {plan.brief()}",
         severity=Severity.WARNING,
         data={**_plan_data(plan), "confirmed_by": who},
         author=who,
@@ -72,7 +72,7 @@ def confirm_event(plan: Plan, who: str, at: float | None = None) -> Event:
 def start_event(plan: Plan, who: str, pid: int, at: float | None = None) -> Event:
     return Event(
         kind=EventKind.ROLLBACK_START,
-        message=f"rollback started: {plan.command_text()}",
+        message=f"rollback started: {plan.brief()}",
         severity=Severity.WARNING,
         data={**_plan_data(plan), "pid": pid, "argv": list(plan.argv), "call": dict(plan.call)},
         author=who,

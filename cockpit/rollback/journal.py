@@ -89,17 +89,18 @@ class JournalState:
         return self.output()[-lines:]
 
     def outcome(self) -> str:
-        """One line for the operator."""
-        what = self.plan.summary()
+        """One line for the operator, the outcome first (log panes cut long lines)."""
+        what = self.plan.brief()
         if self.state == "lost":
-            return f"{what}: outcome unknown, the runner process died ({self.error or 'no status'})"
+            why = self.error or "no status"
+            return f"rollback outcome UNKNOWN, the runner process died ({why}): {what}"
         if self.state != "ended":
-            return f"{what}: running since {_clock(self.started_at)} (pid {self.pid})"
+            return f"rollback running since {_clock(self.started_at)} (pid {self.pid}): {what}"
         took = f" in {self.duration:.1f}s" if self.duration is not None else ""
         if self.exit_code == 0:
-            return f"{what}: succeeded{took}"
+            return f"rollback succeeded{took}: {what}"
         err = f": {self.error}" if self.error else ""
-        return f"{what}: FAILED with exit code {self.exit_code}{took}{err}"
+        return f"rollback FAILED with exit code {self.exit_code}{took}: {what}{err}"
 
 
 def _clock(at: float) -> str:

@@ -111,6 +111,11 @@ class Plan:
             f"to {self.to.number} ({self.where})"
         )
 
+    def brief(self) -> str:
+        """`helm release asr 4 -> 2 (kube context prod-eu, namespace asr)`."""
+        what = "helm release" if self.kind == "helm" else "ECS service"
+        return f"{what} {self.target} {self.current.number} -> {self.to.number} ({self.where})"
+
     def lines(self) -> list[str]:
         """The plan as plain lines, for the CLI and the modal (outside text: render plainly)."""
         what = "helm release" if self.kind == "helm" else "ECS service"

@@ -36,7 +36,10 @@ def test_running_then_ended(tmp_path: Path) -> None:
     journal.set_status(d, state="ended", exit_code=1, ended_at=state.started_at + 2.5, error="boom")
     state = journal.read(d)
     assert state.finished and not state.succeeded and state.duration == 2.5
-    assert state.outcome().endswith("FAILED with exit code 1 in 2.5s: boom")
+    assert state.outcome() == (
+        "rollback FAILED with exit code 1 in 2.5s: helm release asr 4 -> 2 "
+        "(kube context (current kubeconfig context), namespace asr): boom"
+    )
     event = end_event(state)
     assert event.id == event_id(plan.id, "end") and event.data["output_tail"] == [
         "line 1",
@@ -51,7 +54,7 @@ def test_runner_that_died_without_an_outcome_is_lost(tmp_path: Path) -> None:
     journal.set_status(d, state="running", pid=proc.pid)
     state = journal.read(d)
     assert state.state == "lost" and state.finished and state.exit_code is None
-    assert "outcome unknown" in state.outcome()
+    assert state.outcome().startswith("rollback outcome UNKNOWN, the runner process died")
     assert end_event(state).severity == "error"
 
 
