@@ -145,15 +145,20 @@ class RollbackLock:
                 pass
         aside.unlink(missing_ok=True)
 
-    def hand_over(self, rollback_id: str, pid: int) -> None:
-        """Give our lock to the runner process `pid` (atomic replace; same rollback only)."""
+    def hand_over(self, rollback_id: str, pid: int) -> bool:
+        """Give our lock to the runner process `pid` (atomic replace; same rollback only).
+
+        False when there is nothing to hand over: a fast runner already finished and
+        released it (and someone else may hold it now for another rollback).
+        """
         info = self.read()
         if info is None or info.rollback_id != rollback_id:
-            raise LockHeld(info) if info else RuntimeError("lock vanished before hand-over")
+            return False
         updated = LockInfo(**{**asdict(info), "pid": pid})
         tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
         tmp.write_text(json.dumps(asdict(updated)), encoding="utf-8")
         os.replace(tmp, self.path)
+        return True
 
     def release(self, rollback_id: str) -> bool:
         """Drop the lock if it is still ours (a TTL-broken lock may belong to another now)."""

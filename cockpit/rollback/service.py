@@ -118,6 +118,9 @@ class Rollbacks:
         self.state_dir = Path(state_dir) if state_dir else state_dir_for(config)
         self.python = python
         ttl = getattr(self.target, "lock_ttl", None) or DEFAULT_LOCK_TTL
+        section = self.target.helm or self.target.ecs
+        # A live rollback must never look stale: the TTL outlasts the command's own timeout.
+        ttl = max(ttl, float(getattr(section, "timeout", 0.0)) + 600.0)
         self.lock = RollbackLock(self.state_dir / "rollback.lock", ttl=ttl)
         self.journal_root = self.state_dir / "journal"
 
@@ -180,6 +183,8 @@ class Rollbacks:
         self._revalidate(plan)
         self.lock.acquire(plan.id)
         try:
+            if (self.journal_root / plan.id).exists():
+                raise RollbackError("this plan was already executed: plan again to roll back")
             d = journal.create(
                 self.journal_root,
                 plan,
@@ -201,10 +206,11 @@ class Rollbacks:
                 )
             finally:
                 err.close()
-            self.lock.hand_over(plan.id, proc.pid)
         except BaseException:
-            self.lock.release(plan.id)
+            self.lock.release(plan.id)  # nothing was started
             raise
+        # From here the runner owns the rollback; it releases the lock when it ends.
+        self.lock.hand_over(plan.id, proc.pid)
         self.record(events.start_event(plan, who, proc.pid))
         return Run(d, self, proc)
 

@@ -17,7 +17,7 @@ from cockpit.model import EventKind
 from cockpit.rollback import journal
 from cockpit.rollback.helm import plan_helm
 from cockpit.rollback.lock import LockHeld
-from cockpit.rollback.plan import event_id
+from cockpit.rollback.plan import RollbackError, event_id
 from cockpit.rollback.service import NotCaptain, Rollbacks
 from cockpit.rollback.validate import InvalidIdentifier
 from cockpit.store.sqlite import SqliteStore
@@ -263,3 +263,16 @@ async def test_cockpit_killed_mid_rollback_the_rollback_completes_and_is_logged_
     assert len(store.events(kinds=[EventKind.ROLLBACK_START])) == 1
     assert recorded(record)[-1] == ROLLBACK_ARGV
     _wait_for(lambda: again.holder() is None, "the lock to be released")
+
+
+async def test_a_plan_runs_once(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
+    exe, record = make_standin(tmp_path / "bin", history_json(asr_history()))
+    _use(monkeypatch, exe)
+    config = load(tmp_path, HELM)
+    rollbacks = Rollbacks(config, SqliteStore(config.store_path()))
+    plan = await rollbacks.plan()
+    assert (await rollbacks.start(plan).wait()).exit_code == 0
+    with pytest.raises(RollbackError, match="already executed: plan again"):
+        rollbacks.start(plan)
+    assert rollbacks.holder() is None
+    assert sum(1 for argv in recorded(record) if argv[0] == "rollback") == 1

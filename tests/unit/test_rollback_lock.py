@@ -92,7 +92,8 @@ def test_release_and_hand_over_only_for_the_same_rollback(tmp_path: Path) -> Non
     assert not lock.release("r2")
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
-        lock.hand_over("r1", child.pid)
+        assert not lock.hand_over("r2", child.pid)  # not ours to give
+        assert lock.hand_over("r1", child.pid)
         assert lock.holder().pid == child.pid
     finally:
         child.kill()
@@ -100,3 +101,4 @@ def test_release_and_hand_over_only_for_the_same_rollback(tmp_path: Path) -> Non
     assert not pid_alive(child.pid)
     assert lock.holder() is None  # the runner died: stale
     assert lock.release("r1") and not lock.path.exists()
+    assert not lock.hand_over("r1", 1)  # a runner that already finished: nothing to hand over
