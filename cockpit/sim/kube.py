@@ -162,6 +162,29 @@ def selector_matches(reqs: list[tuple[str, str, set[str]]], labels: dict[str, st
 # ---------------------------------------------------------------- the cluster
 
 
+class _Pages:
+    """Snapshots of lists being paged through, by continue token (a few, newest kept)."""
+
+    def __init__(self, keep: int = 64) -> None:
+        self._lock = threading.Lock()
+        self._snaps: dict[str, tuple[int, list[Obj]]] = {}
+        self._keep = keep
+
+    def put(self, token: str, snap: tuple[int, list[Obj]]) -> None:
+        with self._lock:
+            self._snaps[token] = snap
+            while len(self._snaps) > self._keep:
+                del self._snaps[next(iter(self._snaps))]
+
+    def get(self, token: str) -> tuple[int, list[Obj]] | None:
+        with self._lock:
+            return self._snaps.pop(token, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._snaps.clear()
+
+
 class _Change:
     """One entry of the change log that watches replay: the new object and its old labels."""
 
@@ -202,6 +225,7 @@ class Cluster:
         self.down = False  # when True every connection is closed before a response
         self.watch_count = 0  # open watch streams (for tests to wait on)
         self.requests: list[tuple[str, str]] = []  # (verb, path?query) of every request
+        self.pages = _Pages()  # list snapshots being paged through (continue tokens)
         self._rand = random.Random(seed)
         self._nodes = [f"gpu-node-{i}" for i in range(1, 9)]
 
@@ -268,7 +292,8 @@ class Cluster:
         with self._lock:
             obj = copy.deepcopy(self._objects[resource][(namespace, name)])
             fn(obj)
-            return self._put(resource, obj)
+            self._put(resource, obj)
+            return copy.deepcopy(obj)
 
     # ------------------------------------------------------------ faults
 
@@ -299,6 +324,7 @@ class Cluster:
         """
         with self._cond:
             self._log.clear()
+            self.pages.clear()  # continue tokens expire with the history, as in etcd
             self._oldest_rv = self._rv + 1
             if expire_open:
                 self._expire_gen += 1
@@ -1000,28 +1026,52 @@ class _Handler(BaseHTTPRequestHandler):
         elif watching:
             self._watch(resource, ns, selector, fields, q)
         else:
-            self._list(resource, ns, selector, fields)
+            self._list(resource, ns, selector, fields, q)
 
-    def _list(self, resource: str, ns: str | None, selector: list, fields: list) -> None:
+    def _list(
+        self, resource: str, ns: str | None, selector: list, fields: list, q: dict[str, str]
+    ) -> None:
+        """A list, whole or in pages (`limit` + `continue`), every page from one snapshot
+        at one resourceVersion, as the API server serves them from etcd."""
         cluster = self.server.cluster
         _, kind, api_version = RESOURCES[resource]
-        with cluster._lock:
-            rv = cluster._rv
-            items = [
-                o
-                for (ons, _), o in cluster._objects[resource].items()
-                if (ns is None or ons == ns)
-                and selector_matches(selector, o["metadata"].get("labels") or {})
-                and fields_match(fields, o)
-            ]
-            # Serialize under the lock: objects are replaced, never mutated, but be safe.
-            body = {
-                "kind": f"{kind}List",
-                "apiVersion": api_version,
-                "metadata": {"resourceVersion": str(rv)},
-                "items": items,
-            }
-            data = json.dumps(body, separators=(",", ":")).encode()
+        token = q.get("continue") or ""
+        limit = int(q.get("limit") or 0)
+        if token:
+            snap = cluster.pages.get(token)
+            if snap is None:
+                self._send_json(
+                    410,
+                    status_body(
+                        410,
+                        "Expired",
+                        "The provided continue parameter is too old to display a consistent "
+                        "list result. You can start a new list without the continue parameter.",
+                    ),
+                )
+                return
+            rv, items = snap
+        else:
+            with cluster._lock:
+                rv = cluster._rv
+                items = [
+                    o
+                    for (ons, _), o in cluster._objects[resource].items()
+                    if (ns is None or ons == ns)
+                    and selector_matches(selector, o["metadata"].get("labels") or {})
+                    and fields_match(fields, o)
+                ]
+        meta: Obj = {"resourceVersion": str(rv)}
+        if limit and len(items) > limit:
+            rest = items[limit:]
+            items = items[:limit]
+            nxt = uuid.uuid4().hex
+            cluster.pages.put(nxt, (rv, rest))
+            meta["continue"] = nxt
+            meta["remainingItemCount"] = len(rest)
+        # Stored objects are replaced on change, never mutated, so this needs no lock.
+        body = {"kind": f"{kind}List", "apiVersion": api_version, "metadata": meta, "items": items}
+        data = json.dumps(body, separators=(",", ":")).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))

@@ -33,6 +33,7 @@ from cockpit.sources.kube_model import (
     KubeStore,
     KubeView,
     ScopeState,
+    slim,
 )
 
 log = logging.getLogger(__name__)
@@ -161,6 +162,8 @@ def describe_scope(resource: str, namespace: str | None) -> str:
 class Reflector:
     """List, then watch from the listed resourceVersion, forever, into the store."""
 
+    PAGE_SIZE = 500  # objects per list page, as kubectl asks
+
     def __init__(
         self,
         store: KubeStore,
@@ -187,6 +190,7 @@ class Reflector:
         self.forbidden_retry = forbidden_retry
         self.stop = stop
         self.rv: str | None = None
+        self.page_size = self.PAGE_SIZE
         self.lists = 0  # how many times it listed (1 + relists after 410)
         self.reconnects = 0
         self._resp: Any = None
@@ -273,18 +277,31 @@ class Reflector:
         return resp
 
     def _list(self) -> None:
-        kw: dict[str, Any] = {"_request_timeout": (10, 120)}
+        """List in pages (like kubectl, 500 a page), slimming each page as it comes, so
+        thousands of pods never sit in memory as raw JSON all at once."""
+        kw: dict[str, Any] = {"_request_timeout": (10, 120), "limit": self.page_size}
         if self.selector:
             kw["label_selector"] = self.selector
         if self.field_selector:
             kw["field_selector"] = self.field_selector
-        resp = self._request(**kw)
-        try:
-            body = json.loads(resp.data)
-        finally:
-            resp.release_conn()
-        self.store.replace(self.cluster, self.resource, self.namespace, body.get("items") or [])
-        self.rv = str((body.get("metadata") or {}).get("resourceVersion") or "")
+        items: list[Any] = []
+        rv = ""
+        while True:
+            resp = self._request(**kw)
+            try:
+                body = json.loads(resp.data)
+            finally:
+                resp.release_conn()
+            items.extend(slim(self.resource, self.cluster, o) for o in body.get("items") or [])
+            meta = body.get("metadata") or {}
+            rv = str(meta.get("resourceVersion") or rv)
+            token = meta.get("continue")
+            del body
+            if not token:
+                break
+            kw["_continue"] = token
+        self.store.replace(self.cluster, self.resource, self.namespace, items, slimmed=True)
+        self.rv = rv
         self.lists += 1
         self._synced = True
         self._state("ok")

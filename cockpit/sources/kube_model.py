@@ -350,6 +350,19 @@ def slim_event(cluster: str, obj: Obj) -> EventInfo:
     )
 
 
+_SLIM: dict[str, Any] = {
+    "pods": slim_pod,
+    "replicasets": slim_replicaset,
+    "deployments": slim_deployment,
+    "events": slim_event,
+}
+
+
+def slim(resource: str, cluster: str, obj: Obj) -> Any:
+    """The slim record of one API object of `resource`."""
+    return _SLIM[resource](cluster, obj)
+
+
 # ---------------------------------------------------------------- the view
 
 
@@ -578,15 +591,25 @@ class KubeStore:
         with self._lock:
             return self._scopes.get((cluster, resource, namespace))
 
-    def replace(self, cluster: str, resource: str, namespace: str | None, items: list[Obj]) -> None:
-        """A fresh list for one scope: what is not in it is gone."""
+    def replace(
+        self,
+        cluster: str,
+        resource: str,
+        namespace: str | None,
+        items: Iterable[Any],
+        *,
+        slimmed: bool = False,
+    ) -> None:
+        """A fresh list for one scope: what is not in it is gone. `items` are raw API
+        objects, or (`slimmed`) what `slim(resource, ...)` made of them beforehand, so a
+        long list is slimmed page by page outside the lock."""
         now = self._clock()
+        objs = list(items) if slimmed else [slim(resource, cluster, o) for o in items]
         with self._lock:
             if resource == "pods":
                 old = self._pods.get((cluster, namespace), {})
                 new: dict = {}
-                for obj in items:
-                    p = slim_pod(cluster, obj)
+                for p in objs:
                     key = (p.namespace, p.name)
                     new[key] = p
                     self._pod_changed(old.get(key), p, now)
@@ -595,21 +618,17 @@ class KubeStore:
                         self._pod_changed(p, None, now)
                 self._pods[(cluster, namespace)] = new
             elif resource == "replicasets":
-                self._rss[(cluster, namespace)] = {
-                    (r.namespace, r.name): r for r in (slim_replicaset(cluster, o) for o in items)
-                }
+                self._rss[(cluster, namespace)] = {(r.namespace, r.name): r for r in objs}
                 self._remap()
             elif resource == "deployments":
-                self._deps[(cluster, namespace)] = {
-                    (d.namespace, d.name): d for d in (slim_deployment(cluster, o) for o in items)
-                }
+                self._deps[(cluster, namespace)] = {(d.namespace, d.name): d for d in objs}
             elif resource == "events":
                 evs = self._events.setdefault(cluster, {})
                 # Events of other namespaces of this cluster stay; this scope's are replaced.
                 for uid in [u for u, e in evs.items() if namespace in (None, e.namespace)]:
                     del evs[uid]
-                for o in items:
-                    self._add_event(cluster, slim_event(cluster, o))
+                for e in objs:
+                    self._add_event(cluster, e)
             self.version += 1
 
     def apply(

@@ -402,3 +402,42 @@ def test_label_selector(tmp_path: Path) -> None:
             victim = sorted(sim_pod_names(sims["prod-eu"]))[0]
             c.update_pod(NS, victim, lambda p: p["metadata"]["labels"].update(tier="other"))
             wait_for(lambda: victim not in pod_names(src.view()), "relabelled pod gone")
+
+
+def test_lists_in_pages_from_one_snapshot(tmp_path: Path, monkeypatch) -> None:
+    from cockpit.sources.kube import Reflector
+
+    monkeypatch.setattr(Reflector, "PAGE_SIZE", 7)
+    with clusters(tmp_path, "prod-eu") as (sims, kc):
+        c = sims["prod-eu"].cluster
+        for i in range(30):
+            c.create_pod(NS, f"p-{i:02d}")
+        with source(kc) as src:
+            view = sync(src, sims)
+            assert len(view.pods) == 30
+            pod_lists = [
+                p for v, p in c.requests if v == "GET" and "/pods?" in p and "watch" not in p
+            ]
+            assert len(pod_lists) == 5 and sum("continue=" in p for p in pod_lists) == 4
+
+
+def test_simulator_pages_and_expired_continue_token(tmp_path: Path) -> None:
+    from kubernetes import client
+    from kubernetes import config as kconfig
+
+    with clusters(tmp_path, "prod-eu") as (sims, kc):
+        c = sims["prod-eu"].cluster
+        for i in range(5):
+            c.create_pod(NS, f"p-{i}")
+        core = client.CoreV1Api(kconfig.new_client_from_config(str(kc), "prod-eu"))
+        first = core.list_namespaced_pod(NS, limit=3)
+        assert len(first.items) == 3 and first.metadata.remaining_item_count == 2
+        c.create_pod(NS, "p-late")  # not in the snapshot being paged
+        rest = core.list_namespaced_pod(NS, limit=3, _continue=first.metadata._continue)
+        assert [p.metadata.name for p in rest.items] == ["p-3", "p-4"]
+        assert rest.metadata.resource_version == first.metadata.resource_version
+        again = core.list_namespaced_pod(NS, limit=3)
+        c.compact()
+        with pytest.raises(client.ApiException) as err:
+            core.list_namespaced_pod(NS, limit=3, _continue=again.metadata._continue)
+        assert err.value.status == 410
