@@ -363,7 +363,8 @@ class LaunchScenario:
                 self._start_rollout(NEW, s)
                 notes.append(("info", f"rehearsal: upgrade to {NEW} started"))
         if s >= TRAFFIC_FROM and self._once("traffic"):
-            notes.append(("info", "rehearsal: traffic opens, ramping to full over 3 minutes"))
+            ramp = self.clock_text(TRAFFIC_FULL - TRAFFIC_FROM)
+            notes.append(("info", f"rehearsal: traffic opens, ramping to full over {ramp}"))
         while self._plan and s >= self._plan[0][1]:
             name, _ = self._plan.pop(0)
             release_bound = FAULTS[name][0] <= RELEASE_EFFECTS
@@ -373,9 +374,10 @@ class LaunchScenario:
                 continue
             self.inject(name, now, by="script")
             what = FAULTS[name][1]
+            heal = self.clock_text(HEAL_AFTER)
             notes.append(("warning", f"rehearsal: fault injected — {what}"
-                          + (" (ends with a rollback, or by itself in 4 minutes)"
-                             if release_bound else " (ends by itself in 4 minutes)")))
+                          + (f" (ends with a rollback, or by itself after {heal})"
+                             if release_bound else f" (ends by itself after {heal})")))
         return notes
 
     def _release(self, now: float, s: float) -> list[Note]:
@@ -494,10 +496,13 @@ class LaunchScenario:
             ready=True, owner=rs,
         )
 
+    def clock_text(self, scenario_seconds: float) -> str:
+        """Scenario seconds as the wall-clock m:ss they take at this speed."""
+        w = scenario_seconds / self.speed
+        return f"{int(w // 60)}:{int(w % 60):02d}"
+
     def outline(self) -> str:
-        def at(sec: float) -> str:
-            w = sec / self.speed
-            return f"{int(w // 60)}:{int(w % 60):02d}"
+        at = self.clock_text
 
         faults = ", ".join(f"{name} at {at(sec)}" for name, sec in self._plan)
         return (f"rehearsal started (speed x{self.speed:g}): upgrade 2.3.0 -> 2.4.0 at "
