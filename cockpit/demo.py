@@ -225,7 +225,8 @@ class Demo:
         self._stops.append(asr.stop)
 
         health = _HealthServer(scenario)
-        threading.Thread(target=health.serve_forever, name="demo-health", daemon=True).start()
+        threading.Thread(target=health.serve_forever, args=(0.05,), name="demo-health",
+                         daemon=True).start()
         self._stops.append(lambda: (health.shutdown(), health.server_close()))
         self.urls["health"] = "http://{}:{}/health".format(*health.server_address[:2])
 
@@ -403,8 +404,16 @@ def build_app(demo: Demo, layout: str | None = None, *, bell: bool = True,
     launch = engine_from(argparse.Namespace(config=str(demo.config_path), store=None))
     layouts, first = load_layouts(launch.config, layout)
 
+    import inspect
+
+    # Textual reads CSS_PATH relative to the module defining the class: point it home.
+    here = Path(inspect.getfile(CockpitApp)).parent
+    css = CockpitApp.CSS_PATH
+    css_paths = [css] if isinstance(css, str | Path) else list(css or [])
+
     class DemoApp(CockpitApp):
         TITLE = "cockpit demo"
+        CSS_PATH = [str(here / p) for p in css_paths]  # noqa: RUF012
 
         def __init__(self) -> None:
             super().__init__(launch.engine, layouts, layout=first, bell_on_nogo=bell,

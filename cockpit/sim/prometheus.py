@@ -133,7 +133,13 @@ def parse_matchers(text: str) -> list[tuple[str, str, str]]:
         m = _MATCHER.match(text, pos)
         if not m:
             raise QueryError(f"1:{pos + 1}: parse error: unexpected character in label matchers")
-        matchers.append((m.group("label"), m.group("op"), _unquote(m.group("value"))))
+        value = _unquote(m.group("value"))
+        if m.group("op") in ("=~", "!~"):
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise QueryError(f"invalid regular expression {value!r}: {exc}") from None
+        matchers.append((m.group("label"), m.group("op"), value))
         pos = m.end()
     return matchers
 
@@ -469,7 +475,7 @@ class PromSim:
 
     def start(self) -> PromSim:
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="prom-sim", daemon=True
+            target=self._server.serve_forever, args=(0.05,), name="prom-sim", daemon=True
         )
         self._thread.start()
         return self
