@@ -456,7 +456,7 @@ async def serve_demo(app: Any, mouse: bool = False) -> int:
     return await serve(app, app.engine, mouse=mouse)
 
 
-async def hold(demo: Demo, out: Callable[[str], None], stop: asyncio.Event) -> None:
+async def hold(demo: Demo, out: Callable[[str], None], stop: threading.Event) -> None:
     """`--print-config`: run the script with no screen until `stop`, notes to `out`."""
 
     def record(note: Note) -> None:
@@ -464,7 +464,8 @@ async def hold(demo: Demo, out: Callable[[str], None], stop: asyncio.Event) -> N
 
     task = asyncio.create_task(demo.drive(record))
     try:
-        await stop.wait()
+        while not stop.is_set():
+            await asyncio.sleep(0.1)
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

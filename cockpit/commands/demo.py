@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import signal
 import sys
+import threading
 
 from cockpit.commands.common import Abort, run_command
 
@@ -77,6 +77,9 @@ def _demo(args: argparse.Namespace) -> int:
 def _print_config(demo: object, lines: list[str] | tuple[str, ...]) -> int:
     from cockpit.demo import hold
 
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda *_: stop.set())
     for line in lines:
         print(line)
     print("---")
@@ -87,15 +90,7 @@ def _print_config(demo: object, lines: list[str] | tuple[str, ...]) -> int:
     def out(line: str) -> None:
         print(line, flush=True)
 
-    async def main() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.add_signal_handler(sig, stop.set)
-        await hold(demo, out, stop)  # type: ignore[arg-type]
-
-    asyncio.run(main())
+    asyncio.run(hold(demo, out, stop))  # type: ignore[arg-type]
     print("simulators stopped", flush=True)
     return 0
 
