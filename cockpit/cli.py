@@ -17,7 +17,7 @@ from cockpit import __version__
 COMMANDS = ["run", "demo", "check", "probe", "rollback", "validate", "log", "checklist"]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cockpit",
         description="Launch cockpit: is this launch healthy, and if not, what do I do?",
@@ -25,6 +25,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"cockpit {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
+        if only is not None and name != only:
+            continue  # `cockpit run ...` imports only run's module: first frame < 1 s
         try:
             module = importlib.import_module(f"cockpit.commands.{name}")
         except ModuleNotFoundError as exc:
@@ -36,8 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args_in = sys.argv[1:] if argv is None else argv
+    parser = build_parser(args_in[0] if args_in and args_in[0] in COMMANDS else None)
+    args = parser.parse_args(args_in)
     try:
         return int(args.handler(args) or 0)
     except KeyboardInterrupt:

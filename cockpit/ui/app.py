@@ -27,7 +27,7 @@ from textual.widgets import ContentSwitcher, Static
 from cockpit.layout import Layout
 from cockpit.model import Event, VerdictKind
 from cockpit.ui.panes import pane_class
-from cockpit.ui.panes.base import Changes, Pane
+from cockpit.ui.panes.base import Changes, Pane, update_if_changed
 from cockpit.ui.text import plain
 
 EVENT_BUFFER = 1000  # events kept for the log panes (bounded: hours cost what minutes do)
@@ -63,10 +63,10 @@ class StatusBar(Horizontal):
     def show(self, layout: str, paused_at: float | None) -> None:
         state = self.query_one("#state", Static)
         if paused_at is not None:
-            state.update(plain(f"⏸ PAUSED at {clock(paused_at)} · p resumes"))
+            update_if_changed(state, plain(f"⏸ PAUSED at {clock(paused_at)} · p resumes"))
             state.add_class("paused")
         else:
-            state.update(plain(f"layout {layout} · {clock()}"))
+            update_if_changed(state, plain(f"layout {layout} · {clock()}"))
             state.remove_class("paused")
 
 

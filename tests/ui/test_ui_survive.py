@@ -55,7 +55,7 @@ async def test_quit_and_restart_keeps_ticks_and_notes(tmp_path: Path) -> None:
         state = engine2.item_states()["backups"]
         assert state.status == Status.PASS and state.comment == "ok"
         row = next(line for line in pane_text(app2, "checklist").split("\n") if "Backups" in line)
-        assert "✔" in row and "ticked by" in row
+        assert "✔" in row and "ticked — ok" in row
         assert "kept" in pane_text(app2, "log")
     await engine2.stop()
 

@@ -21,7 +21,8 @@ A pane is one widget class (a bordered container) registered by layout type name
 
 What the base does for you:
 
-- Border title = `TITLE` (or the layout's `title:`); border subtitle = the state of
+- Border title = `TITLE` (or the layout's `title:`), `set_title(text)` to change it;
+  border subtitle (`set_subtitle(text)`) = the state of
   `source_name`: "● live", "◌ stale for 42s", "✖ error: <reason>", "… starting"
   (always through `cockpit.ui.text.plain`, never markup). Call `super().refresh_from(engine)`
   if you override `refresh_from` and want the border refreshed too (the app also calls
@@ -42,7 +43,9 @@ What the base does for you:
 - Long-running operator actions (a rollback) call `self.cockpit.begin_action(name)`
   and `end_action(name)`, so `q` asks before quitting while one runs.
 
-Outside text (names, messages, labels) goes through `plain()` only. Keep buffers
+Outside text (names, messages, labels) goes through `plain()` only. Every repaint
+costs bytes over SSH: change widgets only when their content changed
+(`update_if_changed(static, text)`, `set_title`, `set_subtitle`). Keep buffers
 bounded. Do not mount/remove widgets on every refresh (Textual leaks watchers):
 build once in `compose_body`, then update.
 """
@@ -92,6 +95,23 @@ def format_age(seconds: float | None) -> str:
     return f"{s // 3600}h{(s % 3600) // 60:02d}m"
 
 
+def format_age_coarse(seconds: float | None) -> str:
+    """An age that changes rarely (each change repaints a table: bytes over SSH):
+    <5s, <10s, then 10 s steps to a minute, then minutes."""
+    if seconds is None:
+        return "-"
+    s = int(max(0.0, seconds))
+    if s < 5:
+        return "<5s"
+    if s < 10:
+        return "<10s"
+    if s < 60:
+        return f"{s // 10 * 10}s"
+    if s < 3600:
+        return f"{s // 60}m"
+    return f"{s // 3600}h{(s % 3600) // 60:02d}m"
+
+
 def source_state_text(engine: Any, source: str) -> Text:
     """The border subtitle for `source`: live / stale for N s / error: reason / starting."""
     try:
@@ -101,13 +121,28 @@ def source_state_text(engine: Any, source: str) -> Text:
     state = getattr(st, "state", "starting")
     age = getattr(st, "age", None)
     if state == "live":
-        return plain(f"● live {format_age(age)}", "green")
+        return plain("● live", "green")  # no age: it would repaint the pane every second
     if state == "stale":
         return plain(f"◌ stale for {format_age(age)}", "bold yellow")
     if state == "error":
         err = getattr(st, "error", None) or "failed"
         return plain(f"✖ error: {err}"[:120], "bold red")
     return plain("… starting", "dim")
+
+
+def text_key(text: Text | str | None) -> tuple:
+    """What a Text looks like (for skipping repaints of unchanged content)."""
+    if text is None or isinstance(text, str):
+        return (text,)
+    return (text.plain, str(text.style), tuple(text.spans))
+
+
+def update_if_changed(widget: Static, text: Text) -> None:
+    """`widget.update(text)` only when it differs: every update repaints (bytes over SSH)."""
+    key = text_key(text)
+    if getattr(widget, "_cockpit_shown", None) != key:
+        widget._cockpit_shown = key  # type: ignore[attr-defined]
+        widget.update(text)
 
 
 class Pane(Vertical, can_focus=False):
@@ -197,8 +232,22 @@ class Pane(Vertical, can_focus=False):
         yield from ()
 
     def on_mount(self) -> None:
-        self.border_title = plain(self.title)
+        self.set_title(plain(self.title))
         self.refresh_border()
+
+    def set_title(self, text: Text) -> None:
+        """Set the border title, repainting only if it changed."""
+        key = text_key(text)
+        if key != getattr(self, "_title_key", None):
+            self._title_key = key
+            self.border_title = text
+
+    def set_subtitle(self, text: Text) -> None:
+        """Set the border subtitle (source state), repainting only if it changed."""
+        key = text_key(text)
+        if key != getattr(self, "_subtitle_key", None):
+            self._subtitle_key = key
+            self.border_subtitle = text
 
     # -- refresh --------------------------------------------------------------
 
@@ -213,9 +262,9 @@ class Pane(Vertical, can_focus=False):
         if self.source_name is None:
             return
         if not self.configured:
-            self.border_subtitle = plain("not configured", "dim")
+            self.set_subtitle(plain("not configured", "dim"))
             return
-        self.border_subtitle = source_state_text(self.engine, self.source_name)
+        self.set_subtitle(source_state_text(self.engine, self.source_name))
 
     def refresh_from(self, engine: Any) -> None:
         """Redraw from engine state. Override (and call super() for the border)."""

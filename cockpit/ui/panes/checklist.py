@@ -17,7 +17,7 @@ from textual.widgets import DataTable
 
 from cockpit.model import ItemState, Status
 from cockpit.ui.panes import register_pane
-from cockpit.ui.panes.base import Changes, Pane, format_age
+from cockpit.ui.panes.base import Changes, Pane, format_age_coarse
 from cockpit.ui.panes.table import CockpitTable, Row
 from cockpit.ui.text import plain
 
@@ -29,6 +29,14 @@ MARK = {
 }
 WORD = {Status.PASS: "pass", Status.FAIL: "FAIL", Status.UNKNOWN: "unknown",
         Status.UNTICKED: "to do"}
+
+
+ITEM_MAX = 56  # long item texts are cut (enter shows them whole) so state and age stay in view
+STATE_MAX = 44
+
+
+def cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def hhmm(at: float | None) -> str:
@@ -62,7 +70,7 @@ class ChecklistPane(Pane):
 
     def apply_filter(self, text: str) -> None:
         self.filter_text = text
-        self.border_title = plain(f"{self.title}  /{text}" if text else self.title)
+        self.set_title(plain(f"{self.title}  /{text}" if text else self.title))
         self.refresh_from(self.engine)
 
     def wants(self, changes: Changes) -> bool:
@@ -92,22 +100,25 @@ class ChecklistPane(Pane):
                 status = st.status if st else Status.UNKNOWN
                 mark, style = MARK.get(status, ("?", "yellow"))
                 auto = item.auto is not None
-                state = (st.detail if st and st.detail else WORD.get(status, str(status)))
+                word = WORD.get(status, str(status))
                 if auto:
-                    state = f"{WORD.get(status, status)}: {state}" if st and st.detail else state
-                elif st and st.comment:
-                    state = f"{state} — {st.comment}"
+                    state = f"{word}: {st.detail}" if st and st.detail else word
+                else:
+                    state = "ticked" if status == Status.PASS else word
+                    if st and st.comment:
+                        state = f"{state} — {st.comment}"
                 by = (f"{st.ticked_by} {hhmm(st.ticked_at)}" if st and st.ticked_by else "")
                 text = "  " * item.depth + item.text + ("" if item.required else " (optional)")
-                age = format_age(self._age(engine, item)) if auto else ""
+                age = format_age_coarse(self._age(engine, item)) if auto else ""
                 hay = " ".join((item.id, item.text, state, item.owner or "", by, section.title,
                                 WORD.get(status, ""))).lower()
                 if needle and needle not in hay:
                     continue
                 items.append((f"item:{item.id}", (
                     plain(mark, style),
-                    plain(text, "" if item.required else "dim"),
-                    plain(("⚙ " if auto else "") + state, style if status != Status.PASS else ""),
+                    plain(cut(text, ITEM_MAX), "" if item.required else "dim"),
+                    plain(cut(("⚙ " if auto else "") + state, STATE_MAX),
+                          style if status != Status.PASS else ""),
                     plain(age, "dim"),
                     plain(item.owner or "", "dim"),
                     plain(by, "dim"),

@@ -12,7 +12,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 
 from cockpit.ui.panes import register_pane
-from cockpit.ui.panes.base import Changes, Pane, format_age, source_state_text
+from cockpit.ui.panes.base import Changes, Pane, format_age_coarse, source_state_text
 from cockpit.ui.panes.table import CockpitTable, Row
 from cockpit.ui.text import plain
 
@@ -45,7 +45,7 @@ class HttpPane(Pane):
 
     def refresh_border(self) -> None:
         if not self.configured:
-            self.border_subtitle = plain("not configured", "dim")
+            self.set_subtitle(plain("not configured", "dim"))
             return
         worst: tuple[int, str] | None = None
         for name in self.sources(self.engine):
@@ -57,7 +57,7 @@ class HttpPane(Pane):
             text = source_state_text(self.engine, worst[1])
             if len(self.sources(self.engine)) > 1 and worst[0] < 3:
                 text = Text.assemble(plain(worst[1] + " "), text)
-            self.border_subtitle = text
+            self.set_subtitle(text)
 
     def rows(self, engine: Any) -> list[Row]:
         rows: list[Row] = []
@@ -85,7 +85,7 @@ class HttpPane(Pane):
             rows.append((name, (
                 plain(mark, style), plain(name.removeprefix("http."), "bold"),
                 plain(f"{word} {code}", style), plain(lat),
-                plain(format_age(up.age()) if up is not None else "-", "dim"),
+                plain(format_age_coarse(up.age()) if up is not None else "-", "dim"),
                 plain(detail, "dim" if up is None or up.error is None else "yellow"))))
         return rows
 

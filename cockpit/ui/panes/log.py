@@ -2,7 +2,7 @@
 
 Notes, ticks, verdict changes, breaches, probe results and rollbacks interleave;
 each kind has its own mark and colour, each severity its word. Enter shows an event
-in full. `/` filters. The rows are bounded (`options.max_rows`, default 500) and
+in full. `/` filters. The rows are bounded (`options.max_rows`, default 300) and
 come from the app's bounded buffer, which starts from the store, so a restarted
 cockpit shows the log again.
 """
@@ -24,7 +24,7 @@ from cockpit.ui.panes.base import Changes, Pane
 from cockpit.ui.panes.table import CockpitTable
 from cockpit.ui.text import plain
 
-MAX_ROWS = 500
+MAX_ROWS = 300
 
 KIND_MARK: dict[str, tuple[str, str]] = {
     "note": ("✎", "cyan"),
@@ -108,7 +108,7 @@ class LogPane(Pane):
 
     def apply_filter(self, text: str) -> None:
         self.filter_text = text
-        self.border_title = plain(f"{self.title}  /{text}" if text else self.title)
+        self.set_title(plain(f"{self.title}  /{text}" if text else self.title))
         self.refresh_from(self.engine)
 
     def wants(self, changes: Changes) -> bool:

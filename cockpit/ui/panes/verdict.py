@@ -13,12 +13,12 @@ from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
 from cockpit.model import Verdict, VerdictKind
 from cockpit.ui.panes import register_pane
-from cockpit.ui.panes.base import Changes, Pane
+from cockpit.ui.panes.base import Changes, Pane, update_if_changed
 from cockpit.ui.text import plain
 
 # A 4x3 block font for the letters the three verdicts use.
@@ -108,13 +108,18 @@ class VerdictPane(Pane):
     VerdictPane.hold { border: heavy $warning; }
     VerdictPane #verdict-row { height: 1fr; }
     VerdictPane #verdict-big { width: auto; padding-right: 2; }
-    VerdictPane #verdict-info { width: 1fr; }
+    VerdictPane #verdict-text { width: 1fr; height: auto; }
+    VerdictPane #verdict-info, VerdictPane #verdict-clock { height: 1; }
+    VerdictPane .one-line { text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     def compose_body(self) -> ComposeResult:
         with Horizontal(id="verdict-row"):
             yield Static("", id="verdict-big")
-            yield Static("", id="verdict-info")
+            with Vertical(id="verdict-text"):
+                yield Static("", id="verdict-info")  # launch, verdict line: rarely changes
+                yield Static("", id="verdict-clock")  # the clock: one line repaints a second
+                yield Static("", id="verdict-reasons")
 
     def on_resize(self) -> None:
         if self.configured:
@@ -137,20 +142,23 @@ class VerdictPane(Pane):
         reasons = verdict_lines(verdict, engine)
         big_room = self.options.get("big", True) and self.content_size.height >= 3
         word = f"{MARK[kind]} {kind.value}"
-        self.border_title = plain(f"{self.title}: {kind.value}")
+        self.set_title(plain(f"{self.title}: {kind.value}"))
         big_w = self.query_one("#verdict-big", Static)
         info = self.query_one("#verdict-info", Static)
+        clock_w = self.query_one("#verdict-clock", Static)
+        reasons_w = self.query_one("#verdict-reasons", Static)
+        if big_room != big_w.display:
+            big_w.display = big_room
+            clock_w.display = big_room  # one-line mode: the clock joins the verdict line
+            for w in (info, clock_w, reasons_w):
+                w.set_class(not big_room, "one-line")
+        meta = " · ".join(x for x in (clock, who_text) if x)
         if big_room:
-            big_w.display = True
-            big_w.update(Text("\n").join([plain(line, style) for line in big(kind.value)]
-                                         + [plain(word, style)]))
-            head = plain(launch, "bold")
-            meta = " · ".join(x for x in (clock, who_text) if x)
-            info.update(Text("\n").join([head, plain(meta), *reasons]))
+            update_if_changed(big_w, Text("\n").join(
+                [plain(line, style) for line in big(kind.value)] + [plain(word, style)]))
+            update_if_changed(info, plain(launch, "bold"))
         else:
-            big_w.display = False
-            line = Text.assemble(plain(f" {word} ", f"{style} reverse"), " ",
-                                 plain(launch, "bold"), plain(f"  {clock}" if clock else ""))
-            info.update(Text("\n").join([line, *reasons]))
-            info.styles.text_wrap = "nowrap"
-            info.styles.text_overflow = "ellipsis"
+            update_if_changed(info, Text.assemble(plain(f" {word} ", f"{style} reverse"), " ",
+                                                  plain(launch, "bold"), plain(f"  {meta}")))
+        update_if_changed(clock_w, plain(meta))
+        update_if_changed(reasons_w, Text("\n").join(reasons))
