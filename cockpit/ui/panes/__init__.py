@@ -28,6 +28,7 @@ PANE_MODULES: dict[str, str] = {
     "gpu": "cockpit.ui.panes.gpu",
     "http": "cockpit.ui.panes.http",
     "log": "cockpit.ui.panes.log",
+    "pods": "cockpit.ui.panes.pods",
     "slo": "cockpit.ui.panes.slo",
     "verdict": "cockpit.ui.panes.verdict",
 }

@@ -1,0 +1,461 @@
+"""The pods pane: per deployment its rollout, then the pods, problem pods first.
+
+Top: one line per deployment (not-complete ones first): the new replica set's revision
+and image tag, the old one's and how many old replicas are left, desired / updated /
+ready / available, and progressing, complete or STALLED (ProgressDeadlineExceeded).
+Then a summary line (counts, and any watch that is reconnecting or refused, with the
+verb and resource), then the pods: name, ready x/y, status and why (CrashLoopBackOff,
+OOMKilled, ImagePullBackOff, Pending: Unschedulable, Terminating), restarts (and in
+the last 10 minutes), age, node, version, cluster when several.
+
+Thousands of pods stay smooth: the list is a window (`PodList`) that renders only the
+lines on screen from the source's already-sorted rows; nothing is added to or removed
+from a table per change. `/` filters (name, status, node, version, deployment,
+cluster); enter opens a pod's containers, last termination and recent warning events.
+All names and messages go through `plain()`.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Static
+
+from cockpit.redact import redact
+from cockpit.sources.kube_model import (
+    RANK_CRASHLOOP,
+    RANK_FAILED,
+    RANK_IMAGE,
+    RANK_NOT_READY,
+    RANK_PENDING,
+    RANK_TERMINATING,
+    KubeView,
+    PodRow,
+    RolloutRow,
+)
+from cockpit.ui.panes import register_pane
+from cockpit.ui.panes.base import Changes, Pane, format_age, update_if_changed
+from cockpit.ui.text import plain
+
+DETAIL_SIGNAL = "pods.total"  # its reading's detail is the KubeView
+
+RANK_STYLE = {
+    RANK_CRASHLOOP: "bold red",
+    RANK_FAILED: "bold red",
+    RANK_IMAGE: "bold yellow",
+    RANK_PENDING: "yellow",
+    RANK_NOT_READY: "yellow",
+    RANK_TERMINATING: "dim",
+}
+STATE_STYLE = {
+    "complete": ("complete", "green"),
+    "progressing": ("progressing", "bold yellow"),
+    "stalled": ("STALLED", "bold white on red"),
+    "paused": ("paused", "bold magenta"),
+}
+
+
+def kube_view(engine: Any) -> KubeView | None:
+    reading = getattr(engine, "readings", {}).get(DETAIL_SIGNAL)
+    detail = getattr(reading, "detail", None)
+    return detail if isinstance(detail, KubeView) else None
+
+
+def age_text(created: float | None, now: float) -> str:
+    return "-" if created is None else format_age(now - created)
+
+
+def fit(text: str, width: int) -> str:
+    """`text` cut to `width` cells with an ellipsis, padded to exactly `width`."""
+    if width <= 0:
+        return ""
+    if len(text) > width:
+        return text[: max(0, width - 1)] + "…"
+    return text.ljust(width)
+
+
+def fit_middle(text: str, width: int) -> str:
+    """Like `fit`, cutting in the middle: a pod name's random tail tells pods apart."""
+    if len(text) <= width or width < 8:
+        return fit(text, width)
+    tail = (width - 1) // 3
+    return text[: width - 1 - tail] + "…" + text[len(text) - tail :]
+
+
+class Columns:
+    """Which pod columns fit in `width`, and how wide each is (the name takes the rest)."""
+
+    def __init__(self, width: int, multi: bool) -> None:
+        self.ready, self.status, self.restarts, self.age = 5, 28, 9, 6
+        self.node = 14 if width >= 100 else 0
+        self.version = 10 if width >= 90 else 0
+        self.cluster = 10 if multi and width >= 120 else 0
+        if width < 70:
+            self.status = 18
+        fixed = self.ready + self.status + self.restarts + self.age
+        fixed += self.node + self.version + self.cluster
+        gaps = 4 + bool(self.node) + bool(self.version) + bool(self.cluster)
+        self.name = max(16, width - fixed - gaps)
+        self.width = width
+
+    def header(self) -> Text:
+        parts = [fit("NAME", self.name), fit("READY", self.ready), fit("STATUS", self.status)]
+        parts += [fit("RESTARTS", self.restarts), fit("AGE", self.age)]
+        if self.node:
+            parts.append(fit("NODE", self.node))
+        if self.version:
+            parts.append(fit("VERSION", self.version))
+        if self.cluster:
+            parts.append(fit("CLUSTER", self.cluster))
+        return Text(" ".join(parts)[: self.width], style="bold dim")
+
+
+def pod_line(row: PodRow, cols: Columns, now: float) -> Text:
+    """One pod as one line of exactly `cols.width` cells (outside text kept literal)."""
+    p = row.pod
+    status = p.status
+    if p.last_termination and p.rank >= RANK_NOT_READY and p.last_termination not in status:
+        status = f"{status} ({p.last_termination.split(' ')[0]})"
+    if p.rank == RANK_PENDING and p.why:
+        status = f"{status}: {p.why}"
+    restarts = str(p.restarts) + (f" ({row.restarts_10m})" if row.restarts_10m else "")
+    line = Text(no_wrap=True, overflow="ellipsis")
+    line.append_text(plain(fit_middle(p.name, cols.name), "bold" if p.rank else ""))
+    line.append(" ")
+    ready_style = "green" if p.ready == p.total and p.total else "yellow"
+    line.append_text(plain(fit(f"{p.ready}/{p.total}", cols.ready), ready_style))
+    line.append(" ")
+    line.append_text(plain(fit(status, cols.status), RANK_STYLE.get(p.rank, "green")))
+    line.append(" ")
+    line.append_text(plain(fit(restarts, cols.restarts), "bold red" if row.restarts_10m else ""))
+    line.append(" ")
+    line.append_text(plain(fit(age_text(p.created, now), cols.age), "dim"))
+    if cols.node:
+        line.append(" ")
+        line.append_text(plain(fit(p.node, cols.node), "dim"))
+    if cols.version:
+        line.append(" ")
+        line.append_text(plain(fit(p.version, cols.version), "cyan"))
+    if cols.cluster:
+        line.append(" ")
+        line.append_text(plain(fit(p.cluster, cols.cluster), "magenta"))
+    return line
+
+
+def rollout_line(r: RolloutRow, width: int, multi: bool) -> Text:
+    """`asr-gateway progressing rev 5 2.3.0 ← 4 2.2.0 ×2 · 1/3 updated · 3 ready · ...`:
+    the state first, so it survives a narrow pane."""
+    word, style = STATE_STYLE.get(r.state, (r.state, ""))
+    line = Text(no_wrap=True, overflow="ellipsis")
+    if multi:
+        line.append_text(plain(f"{r.cluster} ", "magenta"))
+    line.append_text(plain(r.name, "bold"))
+    line.append(" ")
+    line.append_text(plain(word, style))
+    line.append_text(plain(f" rev {r.revision} {r.image}", "cyan"))
+    if r.old_revision is not None and (r.old_replicas or r.state != "complete"):
+        line.append_text(plain(f" ← {r.old_revision} {r.old_image}", "dim"))
+        if r.old_replicas:
+            line.append_text(plain(f" ×{r.old_replicas}", "yellow"))
+    line.append(f" · {r.updated}/{r.desired} updated · {r.ready} ready · {r.available} available")
+    if r.message and r.state != "complete":
+        line.append_text(plain(f" · {r.message}", "dim"))
+    line.truncate(width, overflow="ellipsis")
+    return line
+
+
+def summary_line(view: KubeView, shown: int, filter_text: str, width: int) -> Text:
+    line = Text(no_wrap=True, overflow="ellipsis")
+    c = view.counts
+    line.append(f"{c.total} pods")
+    line.append_text(
+        plain(f" · {c.not_ready} not ready", "bold yellow" if c.not_ready else "green")
+    )
+    line.append_text(
+        plain(f" · {c.crashlooping} crash-looping", "bold red" if c.crashlooping else "green")
+    )
+    line.append_text(
+        plain(f" · {c.restarts_10m} restarts/10m", "bold red" if c.restarts_10m else "dim")
+    )
+    if filter_text:
+        line.append_text(plain(f" · filter “{filter_text}”: {shown}", "bold cyan"))
+    line.truncate(width, overflow="ellipsis")
+    return line
+
+
+def scope_lines(view: KubeView, width: int) -> list[Text]:
+    """One line per watch that is not healthy: reconnecting, refused (403), listing."""
+    out = []
+    for s in view.scope_problems():
+        where = f"{s.cluster} " if len(view.clusters) > 1 else ""
+        if s.state == "forbidden":
+            text, style = f"✖ {where}{s.message}", "bold red"
+        elif s.state == "reconnecting":
+            text, style = f"⟳ {where}reconnecting ({s.resource}): {s.message}", "bold yellow"
+        elif s.state == "connecting":
+            text, style = f"… {where}listing {s.resource}", "dim"
+        else:
+            text, style = f"✖ {where}{s.resource}: {s.message}", "bold red"
+        line = plain(text, style)
+        line.no_wrap = True
+        line.truncate(width, overflow="ellipsis")
+        out.append(line)
+    return out
+
+
+def pod_detail(view: KubeView, row: PodRow, now: float | None = None) -> str:
+    """The pod in full: containers, last termination and exit code, warning events."""
+    now = time.time() if now is None else now
+    p = row.pod
+    lines = [
+        f"pod:        {p.namespace}/{p.name}" + (f"   cluster {p.cluster}" if p.cluster else ""),
+        f"status:     {p.status}" + (f" — {p.why}" if p.why else ""),
+        f"phase:      {p.phase}   ready {p.ready}/{p.total}   restarts {p.restarts}"
+        f" ({row.restarts_10m} in the last 10 min)",
+        f"node:       {p.node or '-'}   age {age_text(p.created, now)}   version {p.version}",
+        f"owner:      deployment {row.deployment or '-'}   replica set {p.replicaset or '-'}",
+        "",
+        "containers:",
+    ]
+    for c in p.containers:
+        lines.append(f"  {c.name}   image {c.image}")
+        state = c.state + (f": {c.reason}" if c.reason else "")
+        if c.message:
+            state += f" — {c.message}"
+        lines.append(f"      ready {'yes' if c.ready else 'no'} · {state}")
+        last = f"      restarts {c.restarts}"
+        if c.last_reason:
+            last += f" · last terminated: {c.last_reason}"
+            if c.last_exit_code is not None:
+                last += f", exit code {c.last_exit_code}"
+            if c.last_finished:
+                last += ", at " + time.strftime("%H:%M:%S", time.localtime(c.last_finished))
+                last += f" ({format_age(now - c.last_finished)} ago)"
+        lines.append(last)
+    if not p.containers:
+        lines.append("  (no container statuses yet)")
+    events = view.events_for(p.cluster, p.namespace, "Pod", p.name)
+    lines += ["", "recent warning events:" if events else "recent warning events: none"]
+    for e in events[:20]:
+        at = time.strftime("%H:%M:%S", time.localtime(e.last_seen)) if e.last_seen else "-"
+        count = f" ×{e.count}" if e.count > 1 else ""
+        lines.append(f"  {at}  {e.reason}{count}  {e.message}")
+    return redact("\n".join(lines))
+
+
+class PodList(Widget, can_focus=True):
+    """A window on the pod rows: only the visible lines are drawn; the cursor follows a
+    pod (by key) across refreshes."""
+
+    BINDINGS = [
+        Binding("down,j", "move(1)", "Down", show=False),
+        Binding("up,k", "move(-1)", "Up", show=False),
+        Binding("pagedown,ctrl+f", "page(1)", "Page down", show=False),
+        Binding("pageup,ctrl+b", "page(-1)", "Page up", show=False),
+        Binding("home,g", "jump(0)", "Top", show=False),
+        Binding("end,G", "jump(-1)", "Bottom", show=False),
+        Binding("enter", "open", "Pod detail"),
+    ]
+
+    DEFAULT_CSS = """
+    PodList { height: 1fr; }
+    PodList:focus { background-tint: $foreground 4%; }
+    """
+
+    class Open(Message):
+        def __init__(self, row: PodRow) -> None:
+            super().__init__()
+            self.row = row
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.rows: list[PodRow] | tuple[PodRow, ...] = ()
+        self.cursor = 0
+        self.top = 0
+        self.multi = False
+        self.now = time.time()
+        self._key: tuple[str, str, str] | None = None
+
+    def set_rows(self, rows: list[PodRow] | tuple[PodRow, ...], multi: bool, now: float) -> None:
+        """New rows (already sorted, maybe filtered); keep the cursor on the same pod."""
+        self.rows, self.multi, self.now = rows, multi, now
+        if self._key is not None:
+            if not (self.cursor < len(rows) and rows[self.cursor].pod.key == self._key):
+                idx = next((i for i, r in enumerate(rows) if r.pod.key == self._key), None)
+                if idx is not None:
+                    self.cursor = idx
+        self._clamp()
+        self.refresh()
+
+    @property
+    def selected(self) -> PodRow | None:
+        return self.rows[self.cursor] if 0 <= self.cursor < len(self.rows) else None
+
+    def _clamp(self) -> None:
+        n, h = len(self.rows), max(1, self.size.height)
+        self.cursor = max(0, min(self.cursor, n - 1)) if n else 0
+        if self.cursor < self.top:
+            self.top = self.cursor
+        elif self.cursor >= self.top + h:
+            self.top = self.cursor - h + 1
+        self.top = max(0, min(self.top, max(0, n - h)))
+        sel = self.selected
+        self._key = sel.pod.key if sel is not None else None
+
+    def action_move(self, delta: int) -> None:
+        self.cursor += delta
+        self._clamp()
+        self.refresh()
+
+    def action_page(self, delta: int) -> None:
+        self.cursor += delta * max(1, self.size.height - 1)
+        self._clamp()
+        self.refresh()
+
+    def action_jump(self, where: int) -> None:
+        self.cursor = 0 if where == 0 else len(self.rows) - 1
+        self._clamp()
+        self.refresh()
+
+    def action_open(self) -> None:
+        if self.selected is not None:
+            self.post_message(self.Open(self.selected))
+
+    def on_resize(self) -> None:
+        self._clamp()
+
+    def render(self) -> Text:
+        width, height = self.size.width, self.size.height
+        if not self.rows:
+            return Text("no pods", style="dim")
+        cols = Columns(width, self.multi)
+        out = Text(no_wrap=True, overflow="ellipsis")
+        end = min(len(self.rows), self.top + height)
+        for i in range(self.top, end):
+            line = pod_line(self.rows[i], cols, self.now)
+            if i == self.cursor and self.has_focus:
+                line.stylize("reverse")
+            elif i == self.cursor:
+                line.stylize("underline")
+            out.append_text(line)
+            if i < end - 1:
+                out.append("\n")
+        return out
+
+
+@register_pane("pods")
+class PodsPane(Pane):
+    TITLE = "Pods & rollouts"
+    SOURCE = "kube"
+    CONFIG_SECTION = "kubernetes"
+    CONFIG_HINT = "e.g. `kubernetes: {context: prod-eu, namespace: asr, selector: app=asr}`"
+    MAX_ROLLOUT_SHARE = 3  # rollout lines take at most a third of the pane's height
+
+    DEFAULT_CSS = """
+    PodsPane #pods-top { height: auto; }
+    PodsPane #pods-header { height: 1; }
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._view: KubeView | None = None
+        self._rows: list[PodRow] | tuple[PodRow, ...] = ()
+        self._shown_filter: str | None = None
+        self._shown_width: tuple[int, int] = (-1, -1)
+
+    @property
+    def can_filter(self) -> bool:
+        return True
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(id="pods-top")
+        yield Static(id="pods-header")
+        yield PodList(id="pods-list")
+
+    def wants(self, changes: Changes) -> bool:
+        # The ages move once a second; the rows change with the source's readings.
+        return changes.all or changes.clock or (self.source_name in changes.sources)
+
+    def apply_filter(self, text: str) -> None:
+        self.filter_text = text
+        pods = self.query_one(PodList)
+        pods.cursor = 0
+        pods._key = None
+        if self.is_mounted:
+            self.refresh_from(self.engine)
+
+    def refresh_from(self, engine: Any) -> None:
+        super().refresh_from(engine)
+        view = kube_view(engine)
+        top = self.query_one("#pods-top", Static)
+        pods = self.query_one(PodList)
+        width = max(20, self.content_size.width or 76)
+        if view is None:
+            reading = engine.readings.get(DETAIL_SIGNAL)
+            why = (
+                reading.error
+                if reading is not None and reading.error
+                else "waiting for the first list"
+            )
+            update_if_changed(top, plain(why, "bold red" if reading is not None else "dim"))
+            return
+        height = self.content_size.height
+        if (
+            view is not self._view
+            or self._shown_filter != self.filter_text
+            or (width, height) != self._shown_width
+        ):
+            self._rows = view.filter(self.filter_text) if self.filter_text else view.pods
+            self._view, self._shown_filter = view, self.filter_text
+            self._shown_width = (width, height)
+            multi = len(view.clusters) > 1
+            lines = scope_lines(view, width)
+            budget = max(1, (height or 20) // self.MAX_ROLLOUT_SHARE)
+            rollouts = list(view.rollouts)
+            for r in rollouts[:budget]:
+                lines.append(rollout_line(r, width, multi))
+            if len(rollouts) > budget:
+                rest = rollouts[budget:]
+                done = sum(1 for r in rest if r.complete)
+                lines.append(
+                    plain(
+                        f"+ {len(rest)} more deployments ({done} complete)"
+                        + ("; filter to see them" if len(rest) > done else ""),
+                        "dim",
+                    )
+                )
+            lines.append(summary_line(view, len(self._rows), self.filter_text, width))
+            update_if_changed(top, Text("\n").join(lines))
+            update_if_changed(
+                self.query_one("#pods-header", Static), Columns(width, multi).header()
+            )
+            title = f"{self.title} · {view.counts.total} pods"
+            if self.filter_text:
+                title += f" · /{self.filter_text}"
+            self.set_title(plain(title))
+            pods.set_rows(self._rows, multi, time.time())
+        elif time.time() - pods.now >= 1.0:
+            pods.now = time.time()  # ages move
+            pods.refresh()
+
+    def on_resize(self) -> None:
+        """Widths and the rollout share depend on the size: redraw for the new one."""
+        if self.configured and getattr(self.app, "engine", None) is not None:
+            self.refresh_from(self.engine)
+
+    def on_pod_list_open(self, message: PodList.Open) -> None:
+        from cockpit.ui.screens.event import TextScreen
+
+        view = self._view
+        if view is None:
+            return
+        p = message.row.pod
+        self.app.push_screen(
+            TextScreen(f"Pod {p.namespace}/{p.name}", pod_detail(view, message.row))
+        )
