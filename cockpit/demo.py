@@ -420,8 +420,9 @@ def build_app(demo: Demo, layout: str | None = None, *, bell: bool = True,
                              start_engine=start_engine)
             self.demo = demo
 
-        async def on_mount(self) -> None:
-            await super().on_mount()
+        def on_mount(self) -> None:
+            # Textual also calls CockpitApp.on_mount (handlers run for every class in
+            # the MRO): calling it here too would start the engine twice.
             self.run_worker(demo.drive(self._record), group="demo-script",
                             exit_on_error=False)
 

@@ -1,0 +1,85 @@
+"""The demo's screen, built exactly as `cockpit demo` builds it (`cockpit.demo.build_app`),
+over the real simulators: the verdict banner and the live panes fill in from every
+source, and the palette's fault commands reach the script."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+
+from cockpit.demo import Demo, DemoOptions, build_app
+from tests.support.require import missing
+from tests.support.ui import screen_text, type_text
+
+LIVE = ("http.health.up", "pods.total", "rollout.complete", "error_rate", "p95_latency",
+        "gpu.count", "asr.ok")
+
+
+@pytest.fixture
+def demo(tmp_path):
+    if importlib.util.find_spec("pocketsphinx") is None:
+        missing("pocketsphinx", "the demo's ASR simulator needs it: pip install -e '.[demo]'")
+    running = Demo(DemoOptions(workdir=str(tmp_path / "demo"))).start()
+    yield running
+    running.stop()
+
+
+async def wait_live(pilot, app, deadline: float = 45.0) -> None:
+    """Until every source has a reading with data (the ASR probe takes ~3.5 s)."""
+    waited = 0.0
+    while waited < deadline:
+        readings = app.engine.readings
+        if all(n in readings and readings[n].has_data for n in LIVE):
+            app.refresh_now()
+            await pilot.pause(0.3)
+            return
+        await pilot.pause(0.2)
+        waited += 0.2
+    have = {n: (r.value, r.error) for n, r in app.engine.readings.items() if n in LIVE}
+    raise AssertionError(f"sources not live after {deadline:g}s: {have}")
+
+
+async def test_launch_layout_at_200x60_shows_verdict_and_live_panes(demo):
+    app = build_app(demo, bell=False)
+    try:
+        async with app.run_test(size=(200, 60)) as pilot:
+            await wait_live(pilot, app)
+            text = screen_text(app)
+            assert "asr 2.4.0 rehearsal" in text
+            assert "Verdict: HOLD" in text or "Verdict: NO-GO" in text
+            assert "waiting on" in text
+            # SLO pane: values with yesterday's comparison (Prometheus sim, compare: 1d)
+            assert "error rate" in text and "vs yesterday" in text
+            # GPU pane: the four DCGM GPUs on two nodes
+            assert "2 nodes · 4 GPUs" in text
+            # health check pane and the script's first note in the log
+            assert "up 200" in text
+            assert "rehearsal started" in text
+            assert app.layout_name == "launch"
+    finally:
+        await app.engine.stop()
+
+
+async def test_compact_at_80x24_and_a_fault_from_the_palette(demo):
+    app = build_app(demo, "compact", bell=False)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_live(pilot, app)
+            text = screen_text(app)
+            assert "HOLD" in text or "NO-GO" in text
+            assert "Rollout complete and not stalled" in text or "Before the window" in text
+            await pilot.press("colon")
+            await pilot.pause(0.3)
+            await type_text(pilot, "Fault: errors")
+            await pilot.pause(0.5)
+            await pilot.press("enter")
+            await pilot.pause(0.3)
+            windows = demo.scenario.windows
+            assert [(w.name, w.by) for w in windows] == [("errors", "operator")]
+            # What the Prometheus sim answers once the spike has risen (15 s):
+            assert demo.scenario.error_rate(windows[0].start + 30) > 0.05
+            notes = [e.message for e in app.engine.events(kinds=["note"])]
+            assert any("fault injected by" in n and "5xx spike" in n for n in notes)
+    finally:
+        await app.engine.stop()
