@@ -1,0 +1,71 @@
+"""The demo's helm: the real binary on its memory driver, through the wrapper that keeps
+the release history between runs; and a rollback of the demo from the command line."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import time
+from pathlib import Path
+
+from cockpit.sim.helm import HelmState, write_wrapper
+from cockpit.sim.scenario import NEW, OLD, LaunchScenario
+from tests.integration.test_demo_cli import PrintConfig, cockpit
+from tests.support.helm import real_helm
+from tests.support.require import missing
+
+
+def history(wrapper: Path) -> list[dict]:
+    out = subprocess.run([str(wrapper), "history", "asr", "-n", "asr", "-o", "json"],
+                         capture_output=True, text=True, timeout=30, check=True)
+    return json.loads(out.stdout)
+
+
+def test_wrapper_runs_real_helm_and_keeps_the_rollback(tmp_path):
+    helm = real_helm()
+    state = HelmState(tmp_path / "releases.yaml")
+    LaunchScenario(helm=state).setup()
+    state.upgrade(NEW)
+    wrapper = write_wrapper(tmp_path / "bin" / "helm", helm, state, tmp_path / "home")
+    before = history(wrapper)
+    assert [(r["revision"], r["status"], r["app_version"]) for r in before][-2:] == [
+        (4, "superseded", OLD), (5, "deployed", NEW)]
+    done = subprocess.run([str(wrapper), "rollback", "asr", "4", "-n", "asr", "--kube-context",
+                           "demo", "--wait", "--timeout", "2m0s"],
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert "Rollback was a success" in done.stdout
+    after = history(wrapper)
+    assert [(r["revision"], r["status"], r["app_version"]) for r in after][-2:] == [
+        (5, "superseded", NEW), (6, "deployed", OLD)]
+    assert after[-1]["description"] == "Rollback to 4"
+    failed = subprocess.run([str(wrapper), "rollback", "asr", "99", "-n", "asr"],
+                            capture_output=True, text=True, timeout=30)
+    assert failed.returncode != 0 and len(history(wrapper)) == 6  # nothing written
+
+
+def test_rollback_of_the_running_demo_from_the_command_line():
+    if importlib.util.find_spec("pocketsphinx") is None:
+        missing("pocketsphinx", "the demo's ASR simulator needs it: pip install -e '.[demo]'")
+    real_helm()
+    demo = PrintConfig("--speed", "20", "--no-scripted-fault")
+    try:
+        config = demo.config()
+        deadline = time.monotonic() + 30
+        while not any("rollout to 2.4.0 complete" in ln for ln in demo.lines):
+            assert time.monotonic() < deadline, "\n".join(demo.lines)
+            time.sleep(0.2)
+        plan = cockpit("rollback", str(config), "--plan")
+        assert "from revision 5 to 4" in plan.stdout, plan.stdout + plan.stderr
+        done = cockpit("rollback", str(config), "--yes")
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "rollback succeeded" in done.stdout
+        while not any("rollout to 2.3.0 complete" in ln for ln in demo.lines):
+            assert time.monotonic() < deadline + 30, "\n".join(demo.lines)
+            time.sleep(0.2)
+        assert any("helm rolled back to 2.3.0" in ln for ln in demo.lines)
+        after = cockpit("rollback", str(config), "--plan")
+        assert "current:  revision 6" in after.stdout
+    finally:
+        assert demo.stop() == 0
