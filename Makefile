@@ -4,6 +4,8 @@ VENV    := .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 TSTAMP  := $(VENV)/.installed-test
+DSTAMP  := $(VENV)/.installed-demo
+DEMO_ARGS ?=
 
 .PHONY: demo test bench lint system-deps clean
 
@@ -19,9 +21,15 @@ $(TSTAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[test,aws]'
 	touch $(STAMP) $@
 
-## make demo: install and start the rehearsal (no cluster needed)
-demo: $(STAMP)
-	$(BIN)/cockpit demo
+$(DSTAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[demo]'
+	touch $(STAMP) $@
+
+## make demo: install and start the rehearsal (no cluster needed); DEMO_ARGS="--speed 5"
+## helm (for the rehearsal's rollback) is fetched if it can be; without it the demo says so
+demo: $(DSTAMP)
+	@bash tools/deps.d/helm.sh >/dev/null 2>&1 || echo "make demo: no helm could be installed: the rehearsal runs without rollback"
+	$(BIN)/cockpit demo $(DEMO_ARGS)
 
 ## make test: install what the tests need (Python and system parts), then run them
 test: $(TSTAMP) system-deps
