@@ -23,7 +23,9 @@ from typing import Any
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.geometry import Region
 from textual.message import Message
+from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static
 
@@ -250,8 +252,9 @@ def pod_detail(view: KubeView, row: PodRow, now: float | None = None) -> str:
 
 
 class PodList(Widget, can_focus=True):
-    """A window on the pod rows: only the visible lines are drawn; the cursor follows a
-    pod (by key) across refreshes."""
+    """A window on the pod rows, drawn line by line (Textual's line API): only the lines on
+    screen are made, each cached until its pod, age, cursor or width changes, and a cursor
+    move repaints two lines. The cursor follows a pod (by key) across refreshes."""
 
     BINDINGS = [
         Binding("down,j", "move(1)", "Down", show=False),
@@ -265,7 +268,6 @@ class PodList(Widget, can_focus=True):
 
     DEFAULT_CSS = """
     PodList { height: 1fr; }
-    PodList:focus { background-tint: $foreground 4%; }
     """
 
     class Open(Message):
@@ -281,6 +283,7 @@ class PodList(Widget, can_focus=True):
         self.multi = False
         self.now = time.time()
         self._key: tuple[str, str, str] | None = None
+        self._cache: dict[int, tuple[PodRow, tuple, Strip]] = {}
 
     def set_rows(self, rows: list[PodRow] | tuple[PodRow, ...], multi: bool, now: float) -> None:
         """New rows (already sorted, maybe filtered); keep the cursor on the same pod."""
@@ -308,20 +311,30 @@ class PodList(Widget, can_focus=True):
         sel = self.selected
         self._key = sel.pod.key if sel is not None else None
 
-    def action_move(self, delta: int) -> None:
-        self.cursor += delta
+    def _moved(self, old_cursor: int, old_top: int) -> None:
+        """Repaint what a cursor move changed: two lines, or all when it scrolled."""
+        if self.top != old_top:
+            self.refresh()
+            return
+        w = self.size.width
+        self.refresh(
+            Region(0, old_cursor - self.top, w, 1), Region(0, self.cursor - self.top, w, 1)
+        )
+
+    def _go(self, cursor: int) -> None:
+        old_cursor, old_top = self.cursor, self.top
+        self.cursor = cursor
         self._clamp()
-        self.refresh()
+        self._moved(old_cursor, old_top)
+
+    def action_move(self, delta: int) -> None:
+        self._go(self.cursor + delta)
 
     def action_page(self, delta: int) -> None:
-        self.cursor += delta * max(1, self.size.height - 1)
-        self._clamp()
-        self.refresh()
+        self._go(self.cursor + delta * max(1, self.size.height - 1))
 
     def action_jump(self, where: int) -> None:
-        self.cursor = 0 if where == 0 else len(self.rows) - 1
-        self._clamp()
-        self.refresh()
+        self._go(0 if where == 0 else len(self.rows) - 1)
 
     def action_open(self) -> None:
         if self.selected is not None:
@@ -329,24 +342,40 @@ class PodList(Widget, can_focus=True):
 
     def on_resize(self) -> None:
         self._clamp()
+        self.refresh()
 
-    def render(self) -> Text:
-        width, height = self.size.width, self.size.height
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        i = self.top + y
         if not self.rows:
-            return Text("no pods", style="dim")
-        cols = Columns(width, self.multi)
-        out = Text(no_wrap=True, overflow="ellipsis")
-        end = min(len(self.rows), self.top + height)
-        for i in range(self.top, end):
-            line = pod_line(self.rows[i], cols, self.now)
-            if i == self.cursor and self.has_focus:
-                line.stylize("reverse")
-            elif i == self.cursor:
-                line.stylize("underline")
-            out.append_text(line)
-            if i < end - 1:
-                out.append("\n")
-        return out
+            if y == 0:
+                return Strip(list(Text("no pods", style="dim").render(self.app.console)), 7)
+            return Strip.blank(width, self.rich_style)
+        if i >= len(self.rows):
+            return Strip.blank(width, self.rich_style)
+        row = self.rows[i]
+        mark = 2 if i == self.cursor and self.has_focus else 1 if i == self.cursor else 0
+        look = (age_text(row.pod.created, self.now), mark, width, self.multi)
+        hit = self._cache.get(id(row))
+        if hit is not None and hit[0] is row and hit[1] == look:
+            return hit[2]
+        line = pod_line(row, Columns(width, self.multi), self.now)
+        if mark == 2:
+            line.stylize("reverse")
+        elif mark == 1:
+            line.stylize("underline")
+        strip = Strip(list(line.render(self.app.console)), line.cell_len)
+        strip = strip.extend_cell_length(width, self.rich_style).crop(0, width)
+        if len(self._cache) > 8 * max(1, self.size.height):
+            self._cache.clear()
+        self._cache[id(row)] = (row, look, strip)
+        return strip
 
 
 @register_pane("pods")
