@@ -8,13 +8,19 @@ are measured).
 - First frame: from spawning the process until the emulated screen shows the verdict,
   the checklist rows and the log. Budget: < 1.0 s.
 - Key-to-screen: `j`/`k` alternately on the checklist; from writing the key to the pty
-  until the cursor row's highlight has moved on the emulated screen. Budget: p95 < 50 ms.
+  until the bytes that move the cursor row's highlight arrive. Budget: p95 < 50 ms.
+
+Times are taken when the bytes arrive from the pty, before the (slow, pure-Python)
+emulator digests them, so the harness's own cost is not counted; the child's CPU to
+its first frame is printed too, as contention on a shared 2-core machine inflates wall
+times.
 - Bytes: what the terminal receives per second while idle (what an SSH link carries).
 """
 
 from __future__ import annotations
 
 import http.server
+import os
 import statistics
 import sys
 import tempfile
@@ -70,18 +76,26 @@ def cursor_rows(term: PtyApp, x: int) -> tuple:
         return tuple(term.screen.buffer[y][x].bg for y in range(term.rows))
 
 
-def first_frames(config: Path, layout: str, cols: int, rows: int) -> list[float]:
-    times = []
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far (from /proc): the cost, apart from contention."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def first_frames(config: Path, layout: str, cols: int,
+                 rows: int) -> tuple[list[float], list[float]]:
+    times, cpu = [], []
     for _ in range(STARTS):
         term = PtyApp([COCKPIT, "run", str(config), "--layout", layout], cols, rows)
         try:
             at = term.wait_for(ready, 20)
+            cpu.append(cpu_seconds(term.proc.pid))
             times.append(at - term.started)
             term.write("q")
             term.wait(10)
         finally:
             term.kill()
-    return times
+    return times, cpu
 
 
 def key_latency(config: Path, layout: str, cols: int, rows: int) -> tuple[list[float], float]:
@@ -96,12 +110,14 @@ def key_latency(config: Path, layout: str, cols: int, rows: int) -> tuple[list[f
             sent = time.perf_counter()
             term.write("j" if i % 2 == 0 else "k")
             deadline = sent + 2.0
+            seen = sent + 2.0
             while time.perf_counter() < deadline:
                 with term.lock:
                     term._changed.wait(0.005)  # noqa: SLF001
                 if cursor_rows(term, x) != before:
+                    seen = term.last_arrival()  # when those bytes reached the terminal
                     break
-            latencies.append((time.perf_counter() - sent) * 1000)
+            latencies.append((seen - sent) * 1000)
             time.sleep(0.03)
         # Idle bytes per second (what an SSH link carries while nobody types).
         with term.lock:
@@ -128,14 +144,15 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         config = write_launch(Path(tmp), server.server_address[1])
         for layout, cols, rows in (("compact", 80, 24), ("launch", 160, 45)):
-            frames = first_frames(config, layout, cols, rows)
+            frames, cpu = first_frames(config, layout, cols, rows)
             worst = max(frames)
             status = "ok" if worst < FIRST_FRAME_BUDGET else "OVER BUDGET"
             ok &= worst < FIRST_FRAME_BUDGET
             med = statistics.median(frames)
             print(f"ui first frame  {layout:8} {cols}x{rows}: median {med:.3f} s, "
                   f"max {worst:.3f} s over {len(frames)} starts "
-                  f"(budget < {FIRST_FRAME_BUDGET:.1f} s) {status}")
+                  f"(budget < {FIRST_FRAME_BUDGET:.1f} s) {status}; CPU to that frame: "
+                  f"median {statistics.median(cpu):.2f} s")
             lat, idle = key_latency(config, layout, cols, rows)
             q = p95(lat)
             status = "ok" if q < KEY_P95_BUDGET_MS else "OVER BUDGET"

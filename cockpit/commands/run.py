@@ -63,11 +63,11 @@ def load_layouts(config: Any, wanted: str | None) -> tuple[list[Layout], str]:
 
 
 def _run(args: argparse.Namespace) -> int:
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        raise Abort(["cockpit run: needs a terminal (for a headless verdict use `cockpit check`)"])
     launch = engine_from(args)
     config = launch.config
     layouts, first = load_layouts(config, args.layout)
+    if not (sys.stdin.isatty() and sys.__stderr__.isatty()):  # Textual draws on stderr
+        raise Abort(["cockpit run: needs a terminal (for a headless verdict use `cockpit check`)"])
     from cockpit.ui.app import CockpitApp  # Textual only here: headless commands stay light
 
     app = CockpitApp(launch.engine, layouts, layout=first,

@@ -20,6 +20,7 @@ from typing import Any
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Static
@@ -61,7 +62,10 @@ class StatusBar(Horizontal):
         yield Static("", id="state")
 
     def show(self, layout: str, paused_at: float | None) -> None:
-        state = self.query_one("#state", Static)
+        found = self.query("#state")
+        if not found:
+            return  # shutting down
+        state = found.first(Static)
         if paused_at is not None:
             update_if_changed(state, plain(f"⏸ PAUSED at {clock(paused_at)} · p resumes"))
             state.add_class("paused")
@@ -167,14 +171,16 @@ class CockpitApp(App[int]):
         self._last_verdict = getattr(verdict, "kind", None)
         self._unsubscribe = self.engine.subscribe(self._on_engine_change)
         if self.start_engine:
-            self.run_worker(self._start_engine(), group="engine", exit_on_error=False)
-        self.set_interval(FLUSH_EVERY, self._flush)
+            # After the first frame: sources' clients (TLS contexts, ...) cost CPU at start.
+            self.call_after_refresh(self.run_worker, self._start_engine(), group="engine",
+                                    exit_on_error=False)
+        self.set_interval(FLUSH_EVERY, self._apply_changes)
         self.set_interval(1.0, self._tick_clock)
         from cockpit.ui.screens.rollback import recover
 
         recover(self)  # a rollback started before a restart: follow it, log its outcome once
         self._focus_first()
-        self._flush()
+        self._apply_changes()
 
     async def _start_engine(self) -> None:
         try:
@@ -217,22 +223,27 @@ class CockpitApp(App[int]):
     def _tick_clock(self) -> None:
         self._pending.clock = True
 
-    def _flush(self) -> None:
-        if self.paused_at is not None or not self._pending:
+    def _apply_changes(self) -> None:
+        if self.paused_at is not None or not self._pending or not self.is_running:
             return
+        try:
+            panes = self.current_panes()
+        except NoMatches:
+            return  # shutting down: the layout is gone
         changes, self._pending = self._pending, Changes()
         with self.batch_update():
-            for pane in self.current_panes():
+            for pane in panes:
                 try:
                     pane.update_from(self.engine, changes)
                 except Exception as exc:  # noqa: BLE001 - one pane's bug must not end the app
                     self.log.error(f"pane {pane.id} refresh failed: {exc!r}")
-            self.query_one(StatusBar).show(self.layout_name, self.paused_at)
+            for bar in self.query(StatusBar):
+                bar.show(self.layout_name, self.paused_at)
 
     def refresh_now(self) -> None:
         """Apply everything pending now (after an operator action), unless paused."""
         self._pending.all = True
-        self._flush()
+        self._apply_changes()
 
     # -- panes ------------------------------------------------------------------------
 

@@ -82,14 +82,20 @@ class PtyApp:
         with self.lock:
             return "\n".join(self.screen.display)
 
+    def last_arrival(self) -> float:
+        """perf_counter when the bytes last fed to the emulator arrived (before emulation)."""
+        with self.lock:
+            return self.chunks[-1][0] if self.chunks else self.started
+
     def wait_for(self, predicate: Callable[[str], bool], timeout: float = 10.0) -> float:
-        """Wait until predicate(screen text) holds; returns perf_counter when it did."""
+        """Wait until predicate(screen text) holds; returns when the bytes that made it
+        true arrived (perf_counter), so the emulator's own speed is not counted."""
         deadline = time.perf_counter() + timeout
         with self.lock:
             while True:
                 text = "\n".join(self.screen.display)
                 if predicate(text):
-                    return time.perf_counter()
+                    return self.chunks[-1][0] if self.chunks else time.perf_counter()
                 left = deadline - time.perf_counter()
                 if left <= 0 or self.proc.poll() is not None:
                     raise TimeoutError(f"screen never matched; last screen:\n{text}")

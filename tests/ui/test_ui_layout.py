@@ -81,3 +81,26 @@ def test_layout_loading_never_imports_textual() -> None:
             "load_layout(LAYOUT_DIR / 'launch.yaml'); "
             "assert 'textual' not in sys.modules, 'textual imported'")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])
+
+
+def _cockpit(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "cockpit.cli", *args], cwd=cwd,
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60)
+
+
+def test_run_rejects_a_bad_layout_with_file_and_line(tmp_path: Path) -> None:
+    from tests.support.ui import write_launch
+
+    config = write_launch(tmp_path)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("columns: 1\nrows: 1\npanes:\n  - {type: pods2, row: 0, col: 0}\n")
+    done = _cockpit("run", str(config), "--layout", str(bad), cwd=tmp_path)
+    assert done.returncode == 3
+    assert f"{bad}:4: unknown pane type 'pods2'" in done.stderr
+
+
+def test_run_needs_a_terminal(tmp_path: Path) -> None:
+    from tests.support.ui import write_launch
+
+    done = _cockpit("run", str(write_launch(tmp_path)), cwd=tmp_path)
+    assert done.returncode == 3 and "needs a terminal" in done.stderr

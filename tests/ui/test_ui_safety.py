@@ -140,3 +140,18 @@ async def test_buffers_are_bounded(tmp_path: Path) -> None:
         log = next(p for p in app.current_panes() if p.PANE_TYPE == "log")
         assert len(log.table.row_keys) <= 300
         assert "note 699" in pane_text(app, "log")
+
+
+async def test_switching_layouts_mounts_each_once(tmp_path: Path) -> None:
+    engine, _ = make_engine(tmp_path)
+    app = CockpitApp(engine, layouts(), layout="compact", start_engine=False)
+    async with app.run_test(size=(200, 60)) as pilot:
+        for _ in range(3):
+            await pilot.press("l")
+            await settle(pilot)
+        count = len(list(app.query("*")))
+        for _ in range(9):  # three more rounds
+            await pilot.press("l")
+            await settle(pilot)
+        assert len(list(app.query("*"))) == count
+        assert app.layout_name == "compact"

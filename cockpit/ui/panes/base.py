@@ -138,11 +138,20 @@ def text_key(text: Text | str | None) -> tuple:
 
 
 def update_if_changed(widget: Static, text: Text) -> None:
-    """`widget.update(text)` only when it differs: every update repaints (bytes over SSH)."""
+    """`widget.update(text)` only when it differs: every update repaints (bytes over SSH).
+
+    When the new text has the same shape (line lengths) as the old, the update skips
+    Textual's layout pass, which would repaint the whole screen (a ticking clock would
+    otherwise resend every pane once a second).
+    """
     key = text_key(text)
-    if getattr(widget, "_cockpit_shown", None) != key:
+    old = getattr(widget, "_cockpit_shown", None)
+    if old != key:
+        shape = tuple(len(line) for line in text.plain.split("\n"))
+        same_shape = shape == getattr(widget, "_cockpit_shape", None)
         widget._cockpit_shown = key  # type: ignore[attr-defined]
-        widget.update(text)
+        widget._cockpit_shape = shape  # type: ignore[attr-defined]
+        widget.update(text, layout=not same_shape)
 
 
 class Pane(Vertical, can_focus=False):
