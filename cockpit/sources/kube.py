@@ -27,7 +27,7 @@ from typing import Any
 
 from cockpit.config import KubernetesConfig
 from cockpit.model import Event, EventKind, Reading, Severity
-from cockpit.redact import redact
+from cockpit.redact import redact, register_secret
 from cockpit.sources.kube_model import (
     Counts,
     KubeStore,
@@ -97,6 +97,13 @@ def _namespaces(config: KubernetesConfig, context_ns: str | None) -> tuple[str |
     return tuple(dict.fromkeys(names))
 
 
+def _register_secrets(api_client: Any) -> Any:
+    """Tokens from the kubeconfig or the service account are blanked wherever they appear."""
+    for value in (getattr(api_client.configuration, "api_key", None) or {}).values():
+        register_secret(str(value).split(" ", 1)[-1].strip())
+    return api_client
+
+
 def resolve_targets(config: KubernetesConfig) -> list[Target]:
     """The clusters to watch, each with a configured `kubernetes.client.ApiClient`."""
     from kubernetes import client as k8s
@@ -110,7 +117,8 @@ def resolve_targets(config: KubernetesConfig) -> list[Target]:
         cfg = k8s.Configuration()
         k8s_config.load_incluster_config(client_configuration=cfg)
         sa_ns = _SA_NAMESPACE.read_text().strip() if _SA_NAMESPACE.exists() else None
-        return [Target(IN_CLUSTER, _namespaces(config, sa_ns), k8s.ApiClient(cfg))]
+        api = _register_secrets(k8s.ApiClient(cfg))
+        return [Target(IN_CLUSTER, _namespaces(config, sa_ns), api)]
     if path is None:
         raise RuntimeError(
             "no kubeconfig: set KUBECONFIG, `kubeconfig:` in the config, or run in a pod"
@@ -130,7 +138,7 @@ def resolve_targets(config: KubernetesConfig) -> list[Target]:
         api = k8s_config.new_client_from_config(
             config_file=path, context=name, persist_config=False
         )
-        targets.append(Target(name, _namespaces(config, ctx_ns), api))
+        targets.append(Target(name, _namespaces(config, ctx_ns), _register_secrets(api)))
     return targets
 
 
