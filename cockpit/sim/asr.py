@@ -165,6 +165,7 @@ class AsrSim:
         self._ready = threading.Event()
         self._error: BaseException | None = None
         self._pool = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2))
+        self._decoders: dict[ServerConnection, Recognizer] = {}
         self.url = ""
 
     # ------------------------------------------------------------ lifecycle
@@ -212,11 +213,20 @@ class AsrSim:
             await self._stop.wait()
             server.close()
 
-    def _process_request(self, connection: ServerConnection, request: Request) -> Response | None:
+    async def _process_request(
+        self, connection: ServerConnection, request: Request
+    ) -> Response | None:
+        """Refuse (a fault), or load this connection's decoder before the upgrade completes.
+
+        Loading it here, not once audio flows, keeps the GIL-holding model load out of
+        the stream: the sim's own timestamps then measure recognition, not start-up.
+        """
         if self.faults.refuse:
             return connection.respond(
                 http.HTTPStatus.SERVICE_UNAVAILABLE, "simulated outage: service unavailable\n"
             )
+        loop = asyncio.get_running_loop()
+        self._decoders[connection] = await loop.run_in_executor(self._pool, Recognizer)
         return None
 
     # ------------------------------------------------------------ one stream
@@ -225,7 +235,7 @@ class AsrSim:
         session = SimSession(opened=time.perf_counter())
         self.sessions.append(session)
         loop = asyncio.get_running_loop()
-        recognizer = await loop.run_in_executor(self._pool, Recognizer)
+        recognizer = self._decoders.pop(ws)
         outbox: asyncio.Queue[tuple[float, str | None]] = asyncio.Queue()
         sender = asyncio.create_task(self._send_lagged(ws, outbox, session))
         sample_rate = SAMPLE_RATE

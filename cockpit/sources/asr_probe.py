@@ -518,9 +518,9 @@ async def _send_audio(
     delay = start + (n + 1) * pace - time.perf_counter()
     if delay > 0:
         await asyncio.sleep(delay)
+    st.end_sent = time.perf_counter()  # the end of audio, stamped before any await
     for message in protocol.end_messages():
         await ws.send(message)
-    st.end_sent = time.perf_counter()
 
 
 async def _receive(
