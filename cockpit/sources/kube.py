@@ -422,6 +422,7 @@ class KubeSource:
         self._events: list[Event] = []
         self._prev: _Memory | None = None
         self._crash_logged: dict[str, float] = {}
+        self._announced: dict[tuple, int] = {}  # ((cluster, ns, deployment), state) -> revision
         self._start_error: str | None = None
 
     def signal_patterns(self) -> list[str]:
@@ -507,43 +508,56 @@ class KubeSource:
         mem = _Memory.of(view)
         prev, self._prev = self._prev, mem
         if prev is None:
+            # The baseline: what is already complete or stalled is not news.
+            for key, ro in mem.rollouts.items():
+                if ro.state in ("complete", "stalled"):
+                    self._announced[(key, ro.state)] = ro.revision
             return
         ev = self._events
+        started, done, stalled = [], [], []
         for key, ro in mem.rollouts.items():
             old = prev.rollouts.get(key)
-            where = _where(key[0], view)
             if old is None:
                 continue
             if ro.revision != old.revision:
+                started.append((key, ro, old))
+            # Once per revision: a pod that crashes and recovers does not "complete" again.
+            if ro.state in ("complete", "stalled") and ro.state != old.state:
+                if self._announced.get((key, ro.state)) != ro.revision:
+                    self._announced[(key, ro.state)] = ro.revision
+                    (done if ro.state == "complete" else stalled).append((key, ro, old))
+        for items, what, severity in (
+            (started, "started", Severity.INFO),
+            (done, "complete", Severity.INFO),
+            (stalled, "stalled", Severity.WARNING),
+        ):
+            if len(items) > 3:  # many at once (a fleet-wide rollout): one line, not a storm
+                names = ", ".join(f"{ro.name}{_where(k[0], view)}" for k, ro, _ in items[:5])
                 ev.append(
-                    _kube_event(
-                        f"rollout of {ro.name}{where} started: revision {old.revision} -> "
-                        f"{ro.revision} ({old.image} -> {ro.image})",
-                        Severity.INFO,
-                        key,
-                        ro,
+                    Event(
+                        kind=EventKind.KUBE,
+                        message=f"{len(items)} rollouts {what}: {names}"
+                        + (", ..." if len(items) > 5 else ""),
+                        severity=severity,
+                        data={"rollouts": ["/".join(k) for k, _, _ in items], "state": what},
                     )
                 )
-            if ro.state != old.state:
-                if ro.state == "complete":
-                    ev.append(
-                        _kube_event(
-                            f"rollout of {ro.name}{where} complete: revision {ro.revision} "
-                            f"({ro.image}), {ro.available}/{ro.desired} available",
-                            Severity.INFO,
-                            key,
-                            ro,
-                        )
+                continue
+            for key, ro, old in items:
+                where = _where(key[0], view)
+                if what == "started":
+                    msg = (
+                        f"rollout of {ro.name}{where} started: revision {old.revision} -> "
+                        f"{ro.revision} ({old.image} -> {ro.image})"
                     )
-                elif ro.state == "stalled":
-                    ev.append(
-                        _kube_event(
-                            f"rollout of {ro.name}{where} stalled: {ro.message or 'no progress'}",
-                            Severity.WARNING,
-                            key,
-                            ro,
-                        )
+                elif what == "complete":
+                    msg = (
+                        f"rollout of {ro.name}{where} complete: revision {ro.revision} "
+                        f"({ro.image}), {ro.available}/{ro.desired} available"
                     )
+                else:
+                    msg = f"rollout of {ro.name}{where} stalled: {ro.message or 'no progress'}"
+                ev.append(_kube_event(msg, severity, key, ro))
         entered = [
             k
             for k in mem.crashing

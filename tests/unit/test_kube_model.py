@@ -213,3 +213,51 @@ def test_incremental_rows_and_counts_match_a_full_recount() -> None:
         assert {r.pod.name for r in view.pods} == {
             p["metadata"]["name"] for p in c.objects("pods", NS)
         }
+
+
+def test_log_events_are_transitions_without_storms() -> None:
+    from cockpit.config import KubernetesConfig
+    from cockpit.sources.kube import KubeSource
+
+    c = Cluster()
+    for i in range(8):
+        c.create_deployment(NS, f"d{i}", replicas=2, revision=3, image="r/asr:1.0")
+    src = KubeSource(KubernetesConfig(), targets=[])
+    store = src.store
+    store.add_cluster("eu")
+    for res in ("deployments", "replicasets", "pods"):
+        store.replace("eu", res, NS, c.objects(res, NS))
+        store.set_scope(ScopeState("eu", res, NS, "ok", synced=True))
+    seen = [c.resource_version]
+
+    def sample() -> list[str]:
+        with c._lock:
+            changes = c.changes_since(seen[0])
+            seen[0] = c.resource_version
+        for ch in changes:
+            if ch.resource != "events":
+                store.apply("eu", ch.resource, NS, ch.type, ch.obj)
+        src.sample_now()
+        return [e.message for e in src.drain_events()]
+
+    assert sample() == []  # the baseline: nothing is news
+    for i in range(5):
+        c.start_rollout(NS, f"d{i}", "r/asr:1.1")
+    assert sample() == ["5 rollouts started: d0, d1, d2, d3, d4"]
+    c.finish_rollout(NS, "d0")
+    assert sample() == ["rollout of d0 complete: revision 4 (1.1), 2/2 available"]
+    pod = c.pods_of(NS, c.replicasets_of(NS, "d0")[0]["metadata"]["name"])[0]["metadata"]["name"]
+    c.crashloop(NS, pod)
+    assert sample() == [f"pod {NS}/{pod} entered CrashLoopBackOff (last: Error (exit 1))"]
+    c.set_ready(NS, pod, True)
+    assert sample() == []  # d0 available again: not "complete" a second time
+    c.crashloop(NS, pod)
+    assert sample() == []  # the same pod again within 10 minutes: already logged
+    victims = [p["metadata"]["name"] for p in c.objects("pods", NS)][-10:]
+    for name in victims:
+        c.crashloop(NS, name)
+    (line,) = sample()
+    assert line.startswith(f"{len(set(victims) - {pod})} pods entered CrashLoopBackOff: ")
+    c.stall_rollout(NS, "d1")
+    (line,) = sample()
+    assert line.startswith("rollout of d1 stalled: ReplicaSet ")
