@@ -107,6 +107,10 @@ def bench_source(kubeconfig: Path, kubectl_pid: int | None) -> dict[str, float]:
             latencies.append(time.time() - float(stamp))
 
     store.apply = timed_apply  # type: ignore[method-assign]
+    rss_bare = rss_mib()
+    import kubernetes.client  # noqa: F401 - so the delta below is the pods, not the import
+    import kubernetes.config  # noqa: F401
+
     rss0 = rss_mib()
     t0 = time.perf_counter()
     asyncio.run(src.start())
@@ -154,6 +158,7 @@ def bench_source(kubeconfig: Path, kubectl_pid: int | None) -> dict[str, float]:
         "sample_p95_ms": pct(sample_ms, 0.95),
         "cpu_pct": cpu * 100,
         "rss_base": rss0,
+        "rss_client": rss0 - rss_bare,
         "rss_listed": rss_listed,
         "rss_end": rss_end,
         "since": since,
@@ -370,9 +375,10 @@ def main() -> None:
     row("CPU, % of one core", f"{s['cpu_pct']:.1f}", f"{kv['cpu_pct']:.1f}" if k else "-")
     row(
         "RSS (MiB)",
-        f"{s['rss_end']:.0f} ({s['rss_end'] - s['rss_base']:+.0f} for pods)",
+        f"{s['rss_end']:.0f} ({s['rss_end'] - s['rss_base']:+.0f} pods)",
         f"{kv['rss']:.0f}" if k else "-",
     )
+    print(f"importing the kubernetes client: {s['rss_client']:+.0f} MiB of that RSS")
     print(f"sample() p50 / p95: {s['sample_p50_ms']:.2f} / {s['sample_p95_ms']:.2f} ms")
     print(f"simulator CPU so far: {sim_cpu:.1f} s (not counted above)")
     print(f"gen-2 GC pauses in the source's process: {s['gc2_n']}, max {s['gc2_max_ms']:.1f} ms")
