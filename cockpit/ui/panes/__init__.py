@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
 # type name -> module defining it (one line per pane; keep sorted by name)
 PANE_MODULES: dict[str, str] = {
+    "asr": "cockpit.ui.panes.asr",
     "checklist": "cockpit.ui.panes.checklist",
     "gpu": "cockpit.ui.panes.gpu",
     "http": "cockpit.ui.panes.http",
