@@ -123,6 +123,30 @@ sys.exit(1)
 """
 
 
+OWNER_FILE = "owner.pid"
+
+
+def remove_stale_dirs() -> int:
+    """Temp dirs of earlier demos whose process is gone (a hang-up's hard exit skips the
+    clean-up); only dirs carrying our owner file are touched. How many were removed."""
+    removed = 0
+    for d in Path(tempfile.gettempdir()).glob("cockpit-demo-*"):
+        try:
+            pid = int((d / OWNER_FILE).read_text(encoding="utf-8").strip())
+        except (OSError, ValueError):
+            continue
+        try:
+            os.kill(pid, 0)
+            continue  # still running (or not ours to signal): leave it
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue
+        shutil.rmtree(d, ignore_errors=True)
+        removed += 1
+    return removed
+
+
 class _HealthHandler(BaseHTTPRequestHandler):
     server: _HealthServer
     protocol_version = "HTTP/1.1"
@@ -190,7 +214,9 @@ class Demo:
             self.dir = Path(opts.workdir)
             self.dir.mkdir(parents=True, exist_ok=True)
         else:
+            remove_stale_dirs()
             self.dir = Path(tempfile.mkdtemp(prefix="cockpit-demo-"))
+            (self.dir / OWNER_FILE).write_text(str(os.getpid()), encoding="utf-8")
             self._own_dir = True
         for need in ("probes/smoke-en.wav", f"checklists/{CHECKLISTS[0]}"):
             if not (ROOT / need).exists():
@@ -396,6 +422,8 @@ def build_app(demo: Demo, layout: str | None = None, *, bell: bool = True,
     (run as a worker on the app's loop) and fault commands in the palette (`:`)."""
     import argparse
 
+    from textual.app import App
+
     from cockpit.commands.common import engine_from
     from cockpit.commands.run import load_layouts
     from cockpit.ui.app import CockpitApp
@@ -425,6 +453,14 @@ def build_app(demo: Demo, layout: str | None = None, *, bell: bool = True,
             # the MRO): calling it here too would start the engine twice.
             self.run_worker(demo.drive(self._record), group="demo-script",
                             exit_on_error=False)
+
+        def _flush(self, *args: Any, **kwargs: Any) -> None:
+            # CockpitApp._flush (the coalesced repaint) shadows Textual's App._flush(stderr=),
+            # which Textual's print capture calls (e.g. logging at exit): route that home.
+            if args or kwargs:
+                App._flush(self, *args, **kwargs)
+            else:
+                super()._flush()
 
         def _record(self, note: Note) -> None:
             self.engine.record(note_event(note))

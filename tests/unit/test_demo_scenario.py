@@ -172,3 +172,23 @@ def test_fault_names_are_checked():
     for bad in ("nope@1", "errors@soon", "errors@-1"):
         with pytest.raises(ValueError):
             parse_fault(bad)
+
+
+def test_stale_demo_dirs_of_dead_processes_are_removed(tmp_path, monkeypatch):
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    from cockpit.demo import OWNER_FILE, remove_stale_dirs
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    dead, live, foreign = (tmp_path / f"cockpit-demo-{n}" for n in ("dead", "live", "x"))
+    for d in (dead, live, foreign):
+        d.mkdir()
+    (dead / OWNER_FILE).write_text(gone)
+    (live / OWNER_FILE).write_text(str(os.getpid()))
+    assert remove_stale_dirs() == 1
+    assert not dead.exists() and live.exists() and foreign.exists()
