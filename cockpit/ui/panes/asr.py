@@ -304,7 +304,9 @@ class AsrPane(Pane):
         return progress if isinstance(progress, ProbeProgress) else None
 
     def _follow_progress(self) -> None:
-        """Redraw while a probe streams (4 a second at most; nothing while idle)."""
+        """Redraw while a probe streams (4 a second at most; nothing while idle or paused)."""
+        if getattr(self.app, "paused_at", None) is not None:
+            return
         if _progress_key(self._progress(self.engine)) != getattr(self, "_drawn_progress", None):
             self.refresh_from(self.engine)
 
