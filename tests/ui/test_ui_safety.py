@@ -30,7 +30,7 @@ async def test_markup_and_ansi_in_outside_text_are_shown_literally(tmp_path: Pat
     source.set(Reading("http.api", "http.api.up", None, now(), error=NASTY,
                        detail={"error": NASTY}))
     engine.record(Event(EventKind.KUBE, f"pod {NASTY} restarted", "warning"))
-    app = CockpitApp(engine, layouts("launch"), layout="launch")
+    app = CockpitApp(engine, layouts("watch"), layout="watch")
     async with app.run_test(size=(200, 60)) as pilot:
         await settle(pilot)
         http = pane_text(app, "http")

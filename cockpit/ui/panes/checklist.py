@@ -76,6 +76,10 @@ class ChecklistPane(Pane):
     def wants(self, changes: Changes) -> bool:
         return True  # ages move every second; the table diff keeps it cheap
 
+    def on_resize(self) -> None:
+        if self.configured and self.is_mounted:
+            self.refresh_from(self.engine)
+
     # -- rows -----------------------------------------------------------------
 
     def _age(self, engine: Any, item: Any) -> float | None:
@@ -92,6 +96,10 @@ class ChecklistPane(Pane):
     def rows(self, engine: Any) -> list[Row]:
         states: dict[str, ItemState] = engine.item_states()
         needle = self.filter_text.lower()
+        # Cut texts to the pane so the state and its age stay in view (enter shows all).
+        width = self.content_size.width or 80
+        item_max = max(16, min(ITEM_MAX, width - 30))
+        state_max = max(12, min(STATE_MAX, width - item_max - 14))
         rows: list[Row] = []
         for section in engine.checklist.sections:
             items: list[Row] = []
@@ -116,8 +124,8 @@ class ChecklistPane(Pane):
                     continue
                 items.append((f"item:{item.id}", (
                     plain(mark, style),
-                    plain(cut(text, ITEM_MAX), "" if item.required else "dim"),
-                    plain(cut(("⚙ " if auto else "") + state, STATE_MAX),
+                    plain(cut(text, item_max), "" if item.required else "dim"),
+                    plain(cut(("⚙ " if auto else "") + state, state_max),
                           style if status != Status.PASS else ""),
                     plain(age, "dim"),
                     plain(item.owner or "", "dim"),
