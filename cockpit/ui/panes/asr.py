@@ -267,6 +267,10 @@ def _progress_key(progress: ProbeProgress | None) -> tuple[str, float] | None:
     return (progress.state, round(progress.sent, 1))
 
 
+class AsrBody(Static, can_focus=True):
+    """The pane's text; focusable, so `r` (sample the focused pane's source) probes now."""
+
+
 @register_pane("asr")
 class AsrPane(Pane):
     TITLE = "ASR probe"
@@ -282,7 +286,7 @@ class AsrPane(Pane):
 
     def compose_body(self) -> ComposeResult:
         self.lines = []
-        yield Static(id="asr-body", markup=False)
+        yield AsrBody(id="asr-body", markup=False)
 
     def on_mount(self) -> None:
         super().on_mount()
