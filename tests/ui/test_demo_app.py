@@ -40,35 +40,49 @@ async def wait_live(pilot, app, deadline: float = 45.0) -> None:
     raise AssertionError(f"sources not live after {deadline:g}s: {have}")
 
 
+def assert_live_panes(app, minimum: int) -> list[str]:
+    """Every pane bound to a source says "live" in its border; returns their sources."""
+    sources = []
+    for pane in app.current_panes():
+        if pane.source_name is None:
+            continue
+        sources.append(pane.source_name)
+        assert app.engine.source_status(pane.source_name).state == "live", pane.source_name
+        assert "live" in str(pane.border_subtitle), (pane.source_name, pane.border_subtitle)
+    assert len(sources) >= minimum, sources
+    return sources
+
+
 async def test_launch_layout_at_200x60_shows_verdict_and_live_panes(demo):
-    app = build_app(demo, bell=False)
+    app = build_app(demo, bell=False)  # as `cockpit demo` with no --layout
     try:
         async with app.run_test(size=(200, 60)) as pilot:
             await wait_live(pilot, app)
+            assert app.layout_name == "launch"
             text = screen_text(app)
             assert "asr 2.4.0 rehearsal" in text
             assert "Verdict: HOLD" in text or "Verdict: NO-GO" in text
             assert "waiting on" in text
+            sources = assert_live_panes(app, 4)
+            assert {"prometheus", "gpu"} <= set(sources)
             # SLO pane: values with yesterday's comparison (Prometheus sim, compare: 1d)
             assert "error rate" in text and "vs yesterday" in text
             # GPU pane: the four DCGM GPUs on two nodes
             assert "2 nodes · 4 GPUs" in text
-            # health check pane and the script's first note in the log
             assert "up 200" in text
             assert "rehearsal started" in text
-            assert app.layout_name == "launch"
     finally:
         await app.engine.stop()
 
 
-async def test_compact_at_80x24_and_a_fault_from_the_palette(demo):
-    app = build_app(demo, "compact", bell=False)
+async def test_launch_layout_at_80x24_and_a_fault_from_the_palette(demo):
+    app = build_app(demo, bell=False)
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await wait_live(pilot, app)
             text = screen_text(app)
-            assert "HOLD" in text or "NO-GO" in text
-            assert "Rollout complete and not stalled" in text or "Before the window" in text
+            assert "Verdict: HOLD" in text or "Verdict: NO-GO" in text
+            assert_live_panes(app, 3)
             await pilot.press("colon")
             await pilot.pause(0.3)
             await type_text(pilot, "Fault: errors")
@@ -81,5 +95,17 @@ async def test_compact_at_80x24_and_a_fault_from_the_palette(demo):
             assert demo.scenario.error_rate(windows[0].start + 30) > 0.05
             notes = [e.message for e in app.engine.events(kinds=["note"])]
             assert any("fault injected by" in n and "5xx spike" in n for n in notes)
+    finally:
+        await app.engine.stop()
+
+
+async def test_compact_layout_at_80x24(demo):
+    app = build_app(demo, "compact", bell=False)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await wait_live(pilot, app)
+            text = screen_text(app)
+            assert "HOLD" in text or "NO-GO" in text
+            assert "Before the window opens" in text and "Incident log" in text
     finally:
         await app.engine.stop()
