@@ -364,12 +364,13 @@ class CockpitApp(App[int]):
 
     def action_sample_now(self) -> None:
         pane = self.focused_pane()
-        source = pane.source_name if pane is not None else None
-        if not source:
+        sources = pane.sample_sources() if pane is not None and pane.configured else []
+        if not sources:
             self.notify("The focused pane has no source to sample.")
             return
-        self.notify(plain(f"sampling {source} now"), markup=False, timeout=2)
-        self.call_engine("sample_now", source)
+        self.notify(plain(f"sampling {', '.join(sources)} now"), markup=False, timeout=2)
+        for source in sources:
+            self.call_engine("sample_now", source)
 
     async def action_quit(self) -> None:
         if not self.running_actions:
@@ -394,7 +395,9 @@ class CockpitApp(App[int]):
         for name, lay in self.layouts.items():
             yield SystemCommand(f"Layout: {name}", lay.description or f"Show {name}",
                                 lambda n=name: self.switch_layout(n))
-        for source in sorted({p.source_name for p in self.current_panes() if p.source_name}):
+        sources = sorted({s for p in self.current_panes() if p.configured
+                          for s in p.sample_sources()})
+        for source in sources:
             yield SystemCommand(f"Sample now: {source}", "Take a sample of this source now",
                                 lambda s=source: self.call_engine("sample_now", s))
         for pane in self.current_panes():
@@ -402,6 +405,15 @@ class CockpitApp(App[int]):
                 yield SystemCommand(title, help_text, callback)
         yield SystemCommand("Quit", "Quit the cockpit (asks if an action is running)",
                             self.action_quit)
+        # Every other key's action too, so the palette is never missing one.
+        covered = {"help", "note", "filter", "pause", "cycle_layout", "quit", "sample_now",
+                   "command_palette", "app.focus_next", "app.focus_previous"}
+        for binding in self.BINDINGS:
+            if isinstance(binding, Binding) and binding.action not in covered:
+                covered.add(binding.action)
+                yield SystemCommand(binding.description or binding.action,
+                                    f"key: {self.get_key_display(binding)}",
+                                    lambda a=binding.action: self.run_action(a))
         for command in super().get_system_commands(screen):
             if command.title in {"Theme", "Maximize", "Minimize"}:
                 yield command

@@ -10,6 +10,7 @@ from cockpit.ui.app import CockpitApp
 from cockpit.ui.screens.quit import QuitScreen
 from tests.support.ui import (
     CHECKLIST,
+    FakeSource,
     focus_pane,
     layouts,
     make_engine,
@@ -155,3 +156,48 @@ async def test_switching_layouts_mounts_each_once(tmp_path: Path) -> None:
             await settle(pilot)
         assert len(list(app.query("*"))) == count
         assert app.layout_name == "compact"
+
+
+async def test_palette_has_every_action_and_r_samples_now(tmp_path: Path) -> None:
+    class Counting(FakeSource):
+        samples = 0
+
+        async def sample(self) -> list[Reading]:
+            type(self).samples += 1
+            return [up(True)]
+
+    engine, source = make_engine(tmp_path, source=Counting())
+    app = CockpitApp(engine, layouts(), layout="watch", start_engine=False)
+    async with app.run_test(size=(200, 60)) as pilot:
+        await settle(pilot)
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        for words in ("Help", "Note", "Filter", "Pause / resume", "Next layout", "Quit",
+                      "Layout: compact", "Layout: launch", "Sample now: http.api",
+                      "Tick / untick the selected item", "Show the selected log event"):
+            assert words in titles, words
+        explicit = {"help": "Help", "note": "Note", "filter": "Filter",
+                    "pause": "Pause / resume", "cycle_layout": "Next layout", "quit": "Quit",
+                    "sample_now": "Sample now: http.api"}
+        for binding in app.BINDINGS:
+            if binding.action in {"command_palette", "app.focus_next", "app.focus_previous"}:
+                continue  # the palette itself, and tab
+            assert explicit.get(binding.action, binding.description) in titles, binding
+        await focus_pane(pilot, "http")
+        await pilot.press("r")
+        await settle(pilot)
+        assert Counting.samples == 1
+        assert engine.readings["http.api.up"].value is True
+
+
+def test_window_clock() -> None:
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from cockpit.ui.panes.verdict import window_text
+
+    opens = dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.UTC)
+    engine = SimpleNamespace(config=SimpleNamespace(window_opens=opens), started_at=None)
+    assert window_text(engine, opens.timestamp() + 3725) == "T+01:02:05 since window opened"
+    assert window_text(engine, opens.timestamp() - 60) == "T-00:01:00 to window"
+    engine = SimpleNamespace(config=SimpleNamespace(window_opens=None), started_at=100.0)
+    assert window_text(engine, 130.0) == "watching 00:00:30"

@@ -38,6 +38,7 @@ What the base does for you:
   extra keys given to this pane in the layout YAML (e.g. `source: api-health`).
 - `commands()`: (title, help, callback) triples added to the command palette while
   this pane is on screen. Pane `BINDINGS` show in the help screen (`?`).
+- `sample_sources()`: what `r` (sample now) samples; default `[source_name]`.
 - `filter_text` / `apply_filter(text)`: `/` sets the filter of the focused pane;
   override `apply_filter` if your pane can filter.
 - Long-running operator actions (a rollback) call `self.cockpit.begin_action(name)`
@@ -289,6 +290,10 @@ class Pane(Vertical, can_focus=False):
             self.refresh_border()
 
     # -- operator features ----------------------------------------------------
+
+    def sample_sources(self) -> list[str]:
+        """Engine sources that `r` (sample now) samples from this pane."""
+        return [self.source_name] if self.source_name else []
 
     def commands(self) -> Iterable[Command]:
         """Command palette entries of this pane: (title, help, callback)."""

@@ -144,6 +144,10 @@ class ChecklistPane(Pane):
 
     # -- actions --------------------------------------------------------------
 
+    def commands(self) -> list[tuple[str, str, Any]]:
+        return [("Tick / untick the selected item", "Checklist: space", self.action_tick),
+                ("Show the selected checklist item", "Checklist: enter", self.action_details)]
+
     def selected_item(self) -> Any | None:
         key = self.table.current_key()
         if not key or not key.startswith("item:"):

@@ -34,6 +34,9 @@ class HttpPane(Pane):
         return [n for n in names if n.startswith("http.")
                 and (only is None or n == f"http.{only}")]
 
+    def sample_sources(self) -> list[str]:
+        return self.sources(self.engine)
+
     def is_configured(self, engine: Any) -> bool:
         return bool(self.sources(engine))
 

@@ -159,6 +159,9 @@ class LogPane(Pane):
         self._shown = {e.id: e for e in wanted}
         table.show([(e.id, event_cells(e)) for e in wanted])
 
+    def commands(self) -> list[tuple[str, str, Any]]:
+        return [("Show the selected log event", "Incident log: enter", self.action_details)]
+
     def selected_event(self) -> Event | None:
         key = self.table.current_key()
         return self._shown.get(key) if key else None
