@@ -306,7 +306,7 @@ class Demo:
             },
             "prometheus": {
                 "url": self.urls["prometheus"], "every": "5s", "compare": "1d",
-                "history": "30m", "queries": QUERIES,
+                "history": "30m", "queries": self._queries(),
             },
             "gpu": {"source": "dcgm", "every": "5s"},
             "asr_probe": {
@@ -322,6 +322,19 @@ class Demo:
                 "state_dir": str(self.dir / "rollback"),  # type: ignore[operator]
             },
         }
+
+    def _queries(self) -> dict[str, dict[str, Any]]:
+        """The SLO queries, breach holds (`for:`) shortened with the script's speed."""
+        from cockpit.config import format_duration, parse_duration
+
+        out = {}
+        for name, spec in QUERIES.items():
+            spec = dict(spec)
+            if "for" in spec:
+                held = max(5.0, parse_duration(spec["for"]) / self.options.speed)
+                spec["for"] = format_duration(round(held))
+            out[name] = spec
+        return out
 
     def _write_config(self, kubeconfig: Path, helm: Path) -> None:
         from cockpit.checklist import load_checklist, unknown_signals
