@@ -125,3 +125,24 @@ def test_sighup_exits_promptly_and_loses_no_committed_event(tmp_path: Path) -> N
     # A clean exit: the engine stopped and said so.
     assert events[-1].kind == EventKind.SESSION and "stopped" in events[-1].message
     assert os.path.getsize(tmp_path / "events.db") > 0
+
+
+def test_under_tmux_in_256_colours_no_truecolor_is_sent(tmp_path: Path) -> None:
+    (tmp_path / "checklist.yaml").write_text(
+        "title: t\nsections:\n  - title: S\n    items:\n      - {id: a, text: Item A}\n")
+    config = tmp_path / "launch.yaml"
+    config.write_text(f"launch: tmux test\nchecklist: checklist.yaml\nstore: {tmp_path}/e.db\n")
+    env = {"TERM": "screen-256color", "TMUX": "/tmp/tmux-0/default,1,0", "COLORTERM": ""}
+    raw: list[bytes] = []
+    term = PtyApp([COCKPIT, "run", str(config), "--layout", "compact"], 80, 24, env=env)
+    feed = term.stream.feed
+    term.stream.feed = lambda data: (raw.append(data), feed(data))[1]
+    try:
+        term.wait_for(lambda s: "tmux test" in s and "Item A" in s and "HOLD" in s, 30)
+        term.write("q")
+        assert term.wait(10) == 0
+    finally:
+        term.kill()
+    out = b"".join(raw)
+    assert b"38;5;" in out  # 256-colour escapes
+    assert b"38;2;" not in out and b"48;2;" not in out  # never truecolor
