@@ -34,7 +34,15 @@ class HelpScreen(Dialog[None]):
         Binding("escape", "cancel", "Close"),
         Binding("question_mark", "cancel", "Close"),
         Binding("q", "cancel", "Close"),
+        Binding("j", "scroll(1)", "Scroll down", show=False),
+        Binding("k", "scroll(-1)", "Scroll up", show=False),
     ]
+
+    def on_mount(self) -> None:
+        self.query_one(VerticalScroll).focus()
+
+    def action_scroll(self, lines: int) -> None:
+        self.query_one(VerticalScroll).scroll_relative(y=lines, animate=False)
 
     def compose(self) -> ComposeResult:
         display = self.app.get_key_display
@@ -58,4 +66,5 @@ class HelpScreen(Dialog[None]):
                     yield Static(plain(title, "bold underline"))
                     width = max(len(k) for k, _ in rows) + 2
                     yield Static(plain("\n".join(f"  {k:<{width}}{d}" for k, d in rows) + "\n"))
-            yield Static(plain("esc, ? or q closes"), classes="dialog-hint")
+            yield Static(plain("↑ ↓ j k PgUp PgDn scroll · esc, ? or q closes"),
+                         classes="dialog-hint")
