@@ -209,6 +209,8 @@ class CockpitApp(App[int]):
             self.recent_events.append(payload)
         elif kind == "verdict":
             self._verdict_changed(getattr(payload, "kind", None))
+        elif kind == "status" and isinstance(payload, str):
+            self._pending.sources.add(payload)  # a source went down or came back
         self._pending.kinds.add(kind)
 
     def _verdict_changed(self, kind: VerdictKind | None) -> None:

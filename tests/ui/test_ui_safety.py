@@ -99,6 +99,8 @@ async def test_bell_rings_when_the_verdict_turns_nogo(tmp_path: Path) -> None:
         await settle(pilot)
         assert "NO-GO" in pane_text(app, "verdict")
         assert "API answers" in pane_text(app, "verdict")  # the failing item, named
+        row = next(r for r in pane_text(app, "checklist").split("\n") if "API answers" in r)
+        assert "✖" in row and "FAIL" in row  # the cell changed in place (row repaint)
         assert app.bells == 1
         engine.apply([up(False)], source)  # still NO-GO: no second bell
         await settle(pilot)

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey, RowKey
 
 Row = tuple[str, tuple[Text, ...]]
 
@@ -57,6 +58,17 @@ class CockpitTable(DataTable):
         self._keys = [str(row.key.value) for row in self.ordered_rows]
         self._sigs = {k: v for k, v in self._sigs.items() if k in set(self._keys)}
 
+    def _set_cell(self, row_key: str, column_key: str, cell: Text) -> None:
+        """Change one cell and repaint only its row (DataTable.update_cell repaints the
+        whole table, which over SSH resends every row); a wider cell takes the full path."""
+        column = self.columns.get(ColumnKey(column_key))
+        if column is None or cell.cell_len > column.content_width or not self.is_mounted:
+            self.update_cell(row_key, column_key, cell, update_width=True)
+            return
+        self._data[RowKey(row_key)][ColumnKey(column_key)] = cell
+        self._update_count += 1  # the row render cache is keyed on it
+        self.refresh_row(self.get_row_index(row_key))
+
     def show(self, rows: Sequence[Row]) -> None:
         keys = [k for k, _ in rows]
         col_keys = [k for _, k in self._columns]
@@ -68,7 +80,7 @@ class CockpitTable(DataTable):
                     continue
                 for i, cell in enumerate(cells):
                     if old is None or old[i] != sig[i]:
-                        self.update_cell(key, col_keys[i], cell, update_width=True)
+                        self._set_cell(key, col_keys[i], cell)
                 self._sigs[key] = sig
             return
         current = self.current_key()
