@@ -527,6 +527,9 @@ def describe(demo: Demo) -> Sequence[str]:
     lines += [f"{name}: {url}" for name, url in demo.urls.items()]
     if demo.helm_binary is None:
         lines.append("helm: none found (bash tools/deps.d/helm.sh installs it); no rollback")
+    cfg = demo.config_path
+    lines.append(f"try: cockpit check {cfg} · cockpit probe {cfg} · "
+                 f"cockpit rollback {cfg} --plan · cockpit run {cfg}")
     return lines
 
 
