@@ -31,7 +31,10 @@ class CockpitTable(DataTable):
     ]
 
     DEFAULT_CSS = """
-    CockpitTable { height: 1fr; scrollbar-size-vertical: 1; }
+    /* No horizontal bar: texts are cut to the pane (enter shows them whole), and a bar
+       is ~1.6 KB of escapes each time the table repaints (bytes over SSH). Left/right
+       still scroll. */
+    CockpitTable { height: 1fr; scrollbar-size-vertical: 1; scrollbar-size-horizontal: 0; }
     """
 
     def __init__(self, columns: Sequence[tuple[str, str]], **kwargs) -> None:
