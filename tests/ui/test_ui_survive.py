@@ -146,3 +146,27 @@ def test_under_tmux_in_256_colours_no_truecolor_is_sent(tmp_path: Path) -> None:
     out = b"".join(raw)
     assert b"38;5;" in out  # 256-colour escapes
     assert b"38;2;" not in out and b"48;2;" not in out  # never truecolor
+
+
+def test_terminal_gone_without_sighup_still_exits(tmp_path: Path) -> None:
+    """SIGHUP blocked (so it never arrives): the tty watchdog sees the hang-up and exits,
+    instead of spinning on end-of-input as an orphan."""
+    (tmp_path / "checklist.yaml").write_text(
+        "title: t\nsections:\n  - title: S\n    items:\n      - {id: a, text: Item A}\n")
+    config = tmp_path / "launch.yaml"
+    config.write_text(f"launch: no hup\nchecklist: checklist.yaml\nstore: {tmp_path}/e.db\n")
+    block = ("import os, signal, sys; signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGHUP});"
+             " os.execv(sys.argv[1], sys.argv[1:])")
+    term = PtyApp([sys.executable, "-c", block, COCKPIT, "run", str(config)], 80, 24)
+    try:
+        term.wait_for(lambda s: "no hup" in s and "Item A" in s, 30)
+        gone = time.monotonic()
+        term.close_master()
+        code = term.wait(15)
+        took = time.monotonic() - gone
+    finally:
+        term.kill()
+    assert code == 129
+    assert took < 8.0
+    events = SqliteStore(tmp_path / "e.db").events()
+    assert events[-1].kind == EventKind.SESSION and "stopped" in events[-1].message
