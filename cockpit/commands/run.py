@@ -49,8 +49,10 @@ def load_layouts(config: Any, wanted: str | None) -> tuple[list[Layout], str]:
     try:
         files = layout_files(*dirs)
         path = resolve_layout(choice, *dirs)
-        if not path.is_absolute() and not path.exists():
-            path = base / path
+        from_config = wanted is None
+        if not path.is_absolute() and (from_config or not path.exists()):
+            # The config's `layout:` is relative to the config file; --layout to the cwd.
+            path = base / path if (base / path).exists() or not path.exists() else path
         first = load_layout(path)
         layouts = {first.name: first}
         for name, p in files.items():

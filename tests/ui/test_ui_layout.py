@@ -104,3 +104,20 @@ def test_run_needs_a_terminal(tmp_path: Path) -> None:
 
     done = _cockpit("run", str(write_launch(tmp_path)), cwd=tmp_path)
     assert done.returncode == 3 and "needs a terminal" in done.stderr
+
+
+def test_config_layout_is_relative_to_the_config(tmp_path: Path, monkeypatch) -> None:
+    from types import SimpleNamespace
+
+    from cockpit.commands.run import load_layouts
+
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "two.yaml").write_text(
+        "name: two\ncolumns: 1\nrows: 1\npanes: [{type: log, row: 0, col: 0}]\n")
+    monkeypatch.chdir(Path(__file__).parent)  # somewhere else
+    config = SimpleNamespace(base_dir=tmp_path, layout="mine/two.yaml")
+    layouts, first = load_layouts(config, None)
+    assert first == "two"
+    assert {"two", "launch", "watch", "compact"} <= {lay.name for lay in layouts}
+    layouts, first = load_layouts(config, "compact")  # --layout wins over the config
+    assert first == "compact"
