@@ -29,7 +29,7 @@ from cockpit.layout import Layout
 from cockpit.model import Event, VerdictKind
 from cockpit.ui.panes import pane_class
 from cockpit.ui.panes.base import Changes, Pane, update_if_changed
-from cockpit.ui.text import plain
+from cockpit.ui.text import plain, visible
 
 EVENT_BUFFER = 1000  # events kept for the log panes (bounded: hours cost what minutes do)
 FLUSH_EVERY = 0.25  # s: repaints coalesced to at most 4 a second
@@ -186,7 +186,7 @@ class CockpitApp(App[int]):
         try:
             await self.engine.start()
         except Exception as exc:  # noqa: BLE001 - shown, the screen keeps running
-            self.notify(plain(f"engine failed to start: {exc}"), severity="error",
+            self.notify(visible(f"engine failed to start: {exc}"), severity="error",
                         markup=False, timeout=30)
 
     def on_unmount(self) -> None:
@@ -301,7 +301,7 @@ class CockpitApp(App[int]):
                 try:
                     await result
                 except Exception as exc:  # noqa: BLE001
-                    self.notify(plain(f"{method} failed: {exc}"), severity="error", markup=False)
+                    self.notify(visible(f"{method} failed: {exc}"), severity="error", markup=False)
                 self.refresh_now()
 
             self.run_worker(wait(), group=f"engine-{method}", exit_on_error=False)
@@ -370,7 +370,7 @@ class CockpitApp(App[int]):
         if not sources:
             self.notify("The focused pane has no source to sample.")
             return
-        self.notify(plain(f"sampling {', '.join(sources)} now"), markup=False, timeout=2)
+        self.notify(visible(f"sampling {', '.join(sources)} now"), markup=False, timeout=2)
         for source in sources:
             self.call_engine("sample_now", source)
 

@@ -189,6 +189,9 @@ async def test_palette_has_every_action_and_r_samples_now(tmp_path: Path) -> Non
         await settle(pilot)
         assert Counting.samples == 1
         assert engine.readings["http.api.up"].value is True
+        # Textual's toast wants a str (a rich Text crashed the app under a real terminal)
+        toasts = [n.message for n in app._notifications]
+        assert "sampling http.api now" in toasts and all(isinstance(m, str) for m in toasts)
 
 
 def test_window_clock() -> None:

@@ -19,7 +19,7 @@ from cockpit.model import ItemState, Status
 from cockpit.ui.panes import register_pane
 from cockpit.ui.panes.base import Changes, Pane, format_age_coarse
 from cockpit.ui.panes.table import CockpitTable, Row
-from cockpit.ui.text import plain
+from cockpit.ui.text import plain, visible
 
 MARK = {
     Status.PASS: ("✔", "green"),
@@ -165,7 +165,7 @@ class ChecklistPane(Pane):
         if item is None:
             return
         if item.auto is not None:
-            self.app.notify(plain(f"{item.id} is judged by its live signal: {item.auto}"),
+            self.app.notify(visible(f"{item.id} is judged by its live signal: {item.auto}"),
                             markup=False, title="auto item")
             return
         state = self.engine.item_states().get(item.id)

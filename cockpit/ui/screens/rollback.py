@@ -24,7 +24,7 @@ from textual.widgets import RichLog, Static
 
 from cockpit.model import VerdictKind
 from cockpit.ui.screens._dialog import Dialog
-from cockpit.ui.text import plain
+from cockpit.ui.text import plain, visible
 
 OUTPUT_LINES = 2000
 
@@ -232,14 +232,14 @@ def recover(app: Any) -> None:
         running = d.rollbacks.recover()
         latest = d.rollbacks.latest()
     except Exception as exc:  # noqa: BLE001 - the screen starts anyway
-        app.notify(plain(f"rollback journal unreadable: {exc}"), severity="error", markup=False)
+        app.notify(visible(f"rollback journal unreadable: {exc}"), severity="error", markup=False)
         return
     if running:
         d._follow(running[-1])
-        app.notify(plain(f"a rollback is running: {running[-1].state().outcome()}"),
+        app.notify(visible(f"a rollback is running: {running[-1].state().outcome()}"),
                    severity="warning", markup=False, timeout=15)  # fmt: skip
     elif latest is not None and time.time() - (latest.ended_at or 0) < 3600:
-        app.notify(plain(f"last rollback: {latest.outcome()}"), markup=False, timeout=10)
+        app.notify(visible(f"last rollback: {latest.outcome()}"), markup=False, timeout=10)
 
 
 def open_rollback(app: Any) -> None:
