@@ -1,9 +1,12 @@
 """Checklists: files to items, and each item's state folded from the event log.
 
 A checklist is YAML: sections of items (`id`, `text`, optional `auto`, `owner`,
-`required` (default true), `note`, nested `items`). An item with `auto` is judged by
-its gate over live readings; the others are ticked by a person, and a tick is an
-event (who, when, comment): the state is never stored, only derived.
+`required` (default true), `note`, `pending_while`, nested `items`). An item with
+`auto` is judged by its gate over live readings; while its optional `pending_while`
+gate passes (e.g. a rollout in progress), a failing `auto` reads UNKNOWN ("not yet"),
+not FAIL, so a normal rolling update holds the verdict instead of calling NO-GO. The
+others are ticked by a person, and a tick is an event (who, when, comment): the state
+is never stored, only derived.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from cockpit.model import Event, EventKind, ItemState, Reading, Status
 from cockpit.yamlpos import Located, Position, YamlError, load_located
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
-_ITEM_KEYS = {"id", "text", "auto", "owner", "required", "note", "items"}
+_ITEM_KEYS = {"id", "text", "auto", "owner", "required", "note", "pending_while", "items"}
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,8 @@ class Item:
     note: str | None = None
     depth: int = 0
     position: Position | None = None
+    pending_while: str | None = None
+    pending_gate: Gate | None = None
 
     @property
     def manual(self) -> bool:
@@ -134,12 +139,25 @@ def _collect(raw_items: list, path: tuple, section: str, depth: int, located: Lo
             except GateError as exc:
                 problems.append(f"{located.position((*ipath, 'auto'))}: item {item_id!r}: {exc}")
                 continue
+        pending, pending_gate = raw.get("pending_while"), None
+        if pending is not None:
+            if gate is None:
+                problems.append(f"{located.position((*ipath, 'pending_while'))}: item "
+                                f"{item_id!r}: pending_while needs an `auto:` gate to hold back")
+                continue
+            try:
+                pending_gate = parse(str(pending))
+            except GateError as exc:
+                problems.append(f"{located.position((*ipath, 'pending_while'))}: item "
+                                f"{item_id!r}: {exc}")
+                continue
         required = raw.get("required", True)
         if not isinstance(required, bool):
             problems.append(f"{located.position((*ipath, 'required'))}: required is true/false")
             continue
         out.append(Item(item_id, text.strip(), section, str(auto) if auto is not None else None,
-                        gate, raw.get("owner"), required, raw.get("note"), depth, where))
+                        gate, raw.get("owner"), required, raw.get("note"), depth, where,
+                        str(pending) if pending is not None else None, pending_gate))
         children = raw.get("items")
         if isinstance(children, list):
             _collect(children, (*ipath, "items"), section, depth + 1, located, seen, out,
@@ -152,7 +170,8 @@ def unknown_signals(checklist: Checklist, known: Callable[[str], bool]) -> list[
     for item in checklist.items():
         if item.gate is None:
             continue
-        for name in sorted(item.gate.names()):
+        names = item.gate.names() | (item.pending_gate.names() if item.pending_gate else set())
+        for name in sorted(names):
             if not known(name):
                 problems.append(
                     f"{item.position}: item {item.id!r} reads unknown signal {name!r} "
@@ -192,4 +211,8 @@ def item_state(item: Item, ticks: dict[str, Tick],
                          tick.by, tick.at, tick.comment)
     result = item.gate.evaluate(resolve)
     value = next(iter(result.values.values()), None) if len(result.values) == 1 else None
+    if result.status == Status.FAIL and item.pending_gate is not None:
+        if item.pending_gate.evaluate(resolve).status == Status.PASS:
+            return ItemState(item.id, Status.UNKNOWN, item.required, value,
+                             f"not yet ({item.pending_while}): {result.detail}")
     return ItemState(item.id, result.status, item.required, value, result.detail)

@@ -462,10 +462,13 @@ def test_shipped_checklists(name: str):
     ids = [i["id"] for i in items]
     assert len(ids) == len(set(ids)) and all(ID_RE.match(i) for i in ids)
     for item in items:
-        assert set(item) <= {"id", "text", "auto", "owner", "required", "note", "items"}
+        assert set(item) <= {"id", "text", "auto", "owner", "required", "note", "items",
+                             "pending_while"}
         assert isinstance(item.get("required", True), bool)
         if "auto" in item:
             names = parse(item["auto"]).names()
+            if "pending_while" in item:
+                names |= parse(item["pending_while"]).names()
             assert names and names <= KNOWN_SIGNALS, (item["id"], names - KNOWN_SIGNALS)
         else:
             assert item.get("owner"), f"manual item {item['id']} needs an owner"

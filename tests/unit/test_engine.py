@@ -163,3 +163,39 @@ def test_event_ids_make_replays_idempotent(tmp_path):
     event = engine.note("first responder paged")
     assert engine.record(event) is False
     assert [e.id for e in store.events(kinds=[EventKind.NOTE])] == [event.id]
+
+
+ROLLOUT = """
+title: t
+sections:
+  - title: Rollout
+    items:
+      - id: rollout
+        text: Rollout complete
+        auto: "rollout.complete and not rollout.stalled"
+        pending_while: "not rollout.complete and not rollout.stalled"
+      - {id: crash, text: No crash loops, auto: "pods.crashlooping == 0"}
+"""
+
+
+def kube(at, complete, stalled, crash=0):
+    return [Reading("kube", "rollout.complete", complete, at),
+            Reading("kube", "rollout.stalled", stalled, at),
+            Reading("kube", "pods.crashlooping", float(crash), at)]
+
+
+def test_a_progressing_rollout_holds_a_stalled_one_fails(tmp_path):
+    config = load_config(write_launch(tmp_path, ROLLOUT))
+    src = FakeSource("kube", ["rollout.*", "pods.*"], [[]])
+    clock = Clock()
+    engine = Engine(config, SqliteStore(config.store_path()), [src], clock=clock)
+    engine.apply(kube(clock.t, complete=False, stalled=False), src)
+    assert engine.verdict.kind == VerdictKind.HOLD  # rolling: "not yet", not NO-GO
+    assert engine.item_states()["rollout"].detail.startswith("not yet (not rollout.complete")
+    engine.apply(kube(clock.t, complete=False, stalled=True), src)
+    assert engine.verdict.kind == VerdictKind.NO_GO  # ProgressDeadlineExceeded
+    engine.apply(kube(clock.t, complete=False, stalled=False, crash=1), src)
+    assert engine.verdict.kind == VerdictKind.NO_GO  # a crash loop is never "not yet"
+    assert [s.item_id for s in engine.verdict.failing] == ["crash"]
+    engine.apply(kube(clock.t, complete=True, stalled=False), src)
+    assert engine.verdict.kind == VerdictKind.GO

@@ -52,3 +52,13 @@ def test_unknown_signal_and_bad_layout(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "unknown signal 'http.health.statuz'" in out
     assert "mine.yaml:5" in out and "nosuchpane" in out
+
+
+def test_pending_while_needs_an_auto_gate_and_known_signals(tmp_path, capsys):
+    checklist = GOOD + (
+        "      - {id: manual, text: Manual, pending_while: 'http.health.up'}\n"
+        "      - {id: later, text: Later, auto: 'http.health.up', pending_while: 'nope.x'}\n")
+    config = write_launch(tmp_path, checklist, "http:\n  health: {url: 'http://127.0.0.1:9/'}\n")
+    assert main(["validate", str(config)]) == 3
+    out = capsys.readouterr().out
+    assert "item 'manual': pending_while needs an `auto:` gate" in out
