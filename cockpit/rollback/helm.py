@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import shutil
 from collections.abc import Sequence
 from typing import Any
@@ -115,12 +116,45 @@ def choose(
         if target.status not in GOOD:
             warnings.append(f"revision {pick} is {target.status}: it never ran successfully")
         return current, target, warnings
+    skip = _rolled_back_from(history, current)
     earlier = [r for r in history if r.number < current.number and r.status in GOOD]
-    if not earlier:
+    chosen = [r for r in earlier if r.number not in skip]
+    if not chosen:
         raise RollbackError(
             f"no successfully deployed revision before revision {current.number} to return to"
+            + (f" (skipped {_skipped_text(skip)})" if skip else "")
         )
-    return current, earlier[-1], warnings
+    passed_over = {n: why for n, why in skip.items() if n > chosen[-1].number}
+    if passed_over:
+        warnings.append(f"skipped {_skipped_text(passed_over)}")
+    return current, chosen[-1], warnings
+
+
+_ROLLBACK_TO = re.compile(r"^Rollback to (\d+)")
+
+
+def _rolled_back_from(history: Sequence[Revision], current: Revision) -> dict[int, str]:
+    """Revisions not to return to, with why: each one a rollback moved away from (it was
+    judged bad then), and the one the current revision is a rollback copy of (returning
+    to it would change nothing). Without this, a second rollback would redeploy the
+    release the first one fled."""
+    skip: dict[int, str] = {}
+    by_number = {r.number: r for r in history}
+    for rev in history:
+        match = _ROLLBACK_TO.match(rev.description)
+        if not match:
+            continue
+        before = max((n for n in by_number if n < rev.number), default=None)
+        if before is not None and before != int(match.group(1)):
+            skip.setdefault(before, f"it was rolled back by revision {rev.number}")
+        if rev.number == current.number:
+            skip.setdefault(int(match.group(1)),
+                            f"revision {current.number} is already a copy of it")
+    return skip
+
+
+def _skipped_text(skip: dict[int, str]) -> str:
+    return "; ".join(f"revision {n}: {why}" for n, why in sorted(skip.items(), reverse=True))
 
 
 async def run_history(

@@ -27,6 +27,20 @@ def test_a_rollback_revision_counts_as_good() -> None:
     assert (current.number, target.number) == (4, 3)
 
 
+def test_a_second_rollback_does_not_return_to_the_release_the_first_fled() -> None:
+    # 4 good, 5 bad, 6 = "Rollback to 4": rolling back from 6 must not redeploy 5, and
+    # going to 4 would change nothing, so the target is 3, with both skips said plainly.
+    history = _hist("superseded", "superseded", "superseded", "superseded", "superseded",
+                    "deployed")
+    history[5] = Revision(6, "deployed", chart="asr-4.0.0", description="Rollback to 4")
+    current, target, warnings = choose(history)
+    assert (current.number, target.number) == (6, 3)
+    assert warnings == ["skipped revision 5: it was rolled back by revision 6; "
+                        "revision 4: revision 6 is already a copy of it"]
+    # the operator may still pick 5 on purpose
+    assert choose(history, pick=5)[1].number == 5
+
+
 def test_no_deployed_revision_uses_the_newest_and_warns() -> None:
     current, target, warnings = choose(_hist("superseded", "deployed", "pending-upgrade")[:1]
                                        + _hist("superseded", "failed", "failed")[1:])  # fmt: skip
