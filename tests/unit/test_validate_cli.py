@@ -62,3 +62,22 @@ def test_pending_while_needs_an_auto_gate_and_known_signals(tmp_path, capsys):
     assert main(["validate", str(config)]) == 3
     out = capsys.readouterr().out
     assert "item 'manual': pending_while needs an `auto:` gate" in out
+
+
+def test_the_reference_config_and_every_shipped_checklist_validate(capsys):
+    import fnmatch
+    from pathlib import Path
+
+    from cockpit.checklist import load_checklist, unknown_signals
+    from cockpit.config import load_config
+    from cockpit.sources import build_sources
+
+    root = Path(__file__).resolve().parents[2]
+    assert main(["validate", str(root / "examples/reference.yaml")]) == 0
+    sources = build_sources(load_config(root / "examples/reference.yaml"))
+
+    def known(name: str) -> bool:
+        return any(fnmatch.fnmatchcase(name, p) for s in sources for p in s.signal_patterns())
+
+    for path in sorted((root / "checklists").glob("*.yaml")):
+        assert unknown_signals(load_checklist(path), known) == [], path.name
