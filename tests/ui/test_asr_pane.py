@@ -18,7 +18,8 @@ from cockpit.engine import SourceStatus
 from cockpit.model import Reading
 from cockpit.sources.asr_probe import AsrProbeSource, ProbeProgress, ProbeResult
 from cockpit.ui.panes import pane_class
-from cockpit.ui.panes.asr import AsrPane, render, sparkline
+from cockpit.ui.panes.asr import AsrPane, render
+from cockpit.ui.spark import sparkline
 from tests.support.asr import CLIP, EXPECTED, HOSTILE_TEXT
 
 NOW = 1_800_000_000.0

@@ -19,7 +19,8 @@ from cockpit.model import Reading
 from cockpit.sources.gpu import GpuSource
 from cockpit.sources.gpu_model import GpuStat
 from cockpit.ui.panes import pane_class
-from cockpit.ui.panes.gpu import GpuPane, bar, render, sparkline
+from cockpit.ui.panes.gpu import GpuPane, bar, render
+from cockpit.ui.spark import sparkline
 from tests.support.gpu import END, big_fleet, fleet_2x8, stats_of
 
 
@@ -85,8 +86,8 @@ def test_bar_and_sparkline():
     assert bar(0.5, 8) == "████····"
     assert bar(0.55, 8) == "████▍···"
     assert bar(None, 7) == "···?···"
-    assert sparkline([0.0, 0.5, 1.0], 5) == "  ▁▅█"
-    assert sparkline([0.1] * 20, 4) == "▁▁▁▁"
+    assert sparkline([0.0, 0.5, 1.0], 5, align_right=True) == "  ▁▅█"
+    assert sparkline([0.1] * 20, 4, align_right=True) == "▁▁▁▁"
 
 
 async def test_16_gpus_at_80x24_one_line_each_grouped_by_node():

@@ -20,7 +20,8 @@ from cockpit.model import Reading, Series, VerdictKind
 from cockpit.sources.prometheus import PrometheusSource
 from cockpit.store.sqlite import SqliteStore
 from cockpit.ui.panes import pane_class
-from cockpit.ui.panes.slo import SloPane, compare_text, format_value, sparkline
+from cockpit.ui.panes.slo import SloPane, compare_text, format_value
+from cockpit.ui.spark import timeline
 from tests.integration import prom_data as d
 from tests.support.prom import PromServer, prometheus_server
 
@@ -140,10 +141,10 @@ def test_units_and_comparison() -> None:
 
 def test_sparkline_slots_scale_and_gaps() -> None:
     points = [(float(t), t / 100) for t in range(0, 100, 10)]
-    assert sparkline(points, 10, end=100, window=100) == "▁▁▂▃▄▅▆▇██"
+    assert timeline(points, 10, end=100, window=100) == "▁▁▂▃▄▅▆▇██"
     # scaled to the fail threshold when it is above the peak: a low flat line sits low
-    assert sparkline([(50.0, 0.02), (60.0, 0.02)], 4, 100, 100, ceiling=0.05) == "  ▄ "
-    assert sparkline([], 5, 100, 100) == "     "  # no data is blank, not zero
+    assert timeline([(50.0, 0.02), (60.0, 0.02)], 4, 100, 100, ceiling=0.05) == "  ▄ "
+    assert timeline([], 5, 100, 100) == "     "  # no data is blank, not zero
 
 
 async def test_pane_at_80x24_fixed_time(prom: PromServer, tmp_path: Path) -> None:

@@ -28,9 +28,9 @@ from textual.widgets import Static
 from cockpit.sources.asr_probe import AsrDetail, ProbeProgress, ProbeResult, WordOp, words
 from cockpit.ui.panes import register_pane
 from cockpit.ui.panes.base import Pane, format_age_coarse, update_if_changed
+from cockpit.ui.spark import sparkline
 from cockpit.ui.text import plain
 
-SPARK = "▁▂▃▄▅▆▇█"
 BAD_HEARD = "bold red reverse"
 BAD_EXPECTED = "bold yellow underline"
 ACTIVE = ("connecting", "streaming", "waiting")
@@ -46,14 +46,6 @@ def fmt_value(name: str, v: float | None) -> str:
     if v is None:
         return "-"
     return f"{v:.2f}" if name == "wer" else fmt_seconds(v)
-
-
-def sparkline(values: Sequence[float], width: int, top: float) -> str:
-    """The last `width` values as `▁`..`█` scaled to `top`, newest at the right."""
-    if width <= 0 or top <= 0:
-        return ""
-    tail = list(values)[-width:]
-    return "".join(SPARK[min(7, max(0, int(v / top * 8)))] for v in tail)
 
 
 def progress_bar(fraction: float, width: int) -> str:

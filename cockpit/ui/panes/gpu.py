@@ -15,7 +15,6 @@ Labels (nodes, pods, models) are outside text: everything goes through `plain()`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from rich.text import Text
@@ -26,10 +25,10 @@ from cockpit.sources.gpu import DETAIL_SIGNAL
 from cockpit.sources.gpu_model import GpuSnapshot, GpuStat, Mark, NodeGroup
 from cockpit.ui.panes import register_pane
 from cockpit.ui.panes.base import Pane, format_age
+from cockpit.ui.spark import level, sparkline
 from cockpit.ui.text import plain
 
 EIGHTHS = " ▏▎▍▌▋▊▉"
-SPARK = "▁▂▃▄▅▆▇█"
 MARK_STYLE = {Mark.IDLE: "bold yellow", Mark.SATURATED: "bold red", Mark.UNKNOWN: "dim"}
 MARK_WORD = {Mark.IDLE: "IDLE", Mark.SATURATED: "SAT", Mark.UNKNOWN: "?", Mark.OK: ""}
 COLUMN_MIN = 72  # narrowest column worth splitting into
@@ -51,15 +50,6 @@ def bar(ratio: float | None, width: int) -> str:
     if full < width and eighth:
         text += EIGHTHS[eighth]
     return text + "·" * (width - len(text))
-
-
-def sparkline(values: Sequence[float], width: int) -> str:
-    """The last `width` ratios as `▁`..`█`, right-aligned (newest at the right)."""
-    if width <= 0:
-        return ""
-    tail = list(values)[-width:]
-    chars = "".join(SPARK[min(7, max(0, int(v * 8)))] for v in tail)
-    return chars.rjust(width)
 
 
 def pct(v: float | None) -> str:
@@ -113,7 +103,7 @@ def gpu_line(g: GpuStat, width: int, index_width: int = 2) -> Text:
     line.append(bar(g.mem_ratio, w.bar))
     line.append(f" {pct(g.mem_ratio)}")
     if w.spark:
-        line.append(" " + sparkline(g.history, w.spark), "cyan")
+        line.append(" " + sparkline(g.history, w.spark, align_right=True), "cyan")
     line.append("  -°C" if g.temp is None else f" {g.temp:2.0f}°C")
     if w.power:
         line.append("     -" if g.power is None else f" {g.power:4.0f}W")
@@ -158,7 +148,7 @@ def strip_line(group: NodeGroup, width: int, node_width: int) -> Text:
     line.append_text(plain(group.node.ljust(node_width), "bold"))
     line.append(" ")
     for g in group.gpus:
-        char = "?" if g.util is None else SPARK[min(7, max(0, int(g.util * 8)))]
+        char = "?" if g.util is None else level(g.util, 1.0)
         if g.mark is Mark.IDLE:
             char = "_"
         style = "bold red reverse" if g.xid else MARK_STYLE.get(g.mark, "")

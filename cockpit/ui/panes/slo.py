@@ -32,9 +32,9 @@ from textual.widgets import Static
 from cockpit.model import Reading, Series
 from cockpit.ui.panes import register_pane
 from cockpit.ui.panes.base import Pane, format_age
+from cockpit.ui.spark import timeline
 from cockpit.ui.text import plain
 
-SPARK = "▁▂▃▄▅▆▇█"
 SPARK_STYLE = "cyan"
 OK, WARN, FAIL = "green", "bold yellow", "bold red"
 DEFAULT_WINDOW = 1800.0
@@ -129,48 +129,6 @@ def _compare_words(offset: str) -> str:
     except ValueError:
         return offset or "before"
     return COMPARE_WORDS.get(seconds, f"{offset} ago")
-
-
-def sparkline(
-    points: Sequence[tuple[float, float]],
-    width: int,
-    end: float,
-    window: float = DEFAULT_WINDOW,
-    ceiling: float | None = None,
-    below: bool = False,
-) -> str:
-    """`width` cells over [end - window, end]: the worst value of each slot, 0..max scale.
-
-    A slot with no point is a space (no data is never drawn as zero).
-    """
-    if width <= 0:
-        return ""
-    if window <= 0:
-        return " " * width
-    start = end - window
-    slot = window / width
-    cells: list[float | None] = [None] * width
-    for t, v in points:
-        if t < start or t > end or v is None or math.isnan(v):
-            continue
-        i = min(width - 1, int((t - start) / slot))
-        old = cells[i]
-        cells[i] = v if old is None else (min(old, v) if below else max(old, v))
-    present = [c for c in cells if c is not None]
-    if not present:
-        return " " * width
-    top = max([*present, ceiling or 0.0])
-    bottom = min(0.0, *present)
-    span = top - bottom
-    out = []
-    for c in cells:
-        if c is None:
-            out.append(" ")
-        elif span <= 0 or math.isinf(span):
-            out.append(SPARK[0])
-        else:
-            out.append(SPARK[min(7, max(0, int((c - bottom) / span * 7.999)))])
-    return "".join(out)
 
 
 # ---------------------------------------------------------------- one signal
@@ -302,7 +260,7 @@ def _lines(view: SignalView, w: Widths, width: int) -> list[Text]:
         line.append("  ")
         ceiling = fail if fail is not None and not view.below else None
         line.append(
-            sparkline(view.history, w.spark, view.now, view.window, ceiling, view.below),
+            timeline(view.history, w.spark, view.now, view.window, ceiling, view.below),
             "dim" if stale is not None else SPARK_STYLE,
         )
     if w.thresholds:
@@ -364,7 +322,7 @@ def _series_lines(
             line.append("  ")
             ceiling = fail if fail is not None and not view.below else None
             line.append(
-                sparkline(points, w.spark, view.now, view.window, ceiling, view.below),
+                timeline(points, w.spark, view.now, view.window, ceiling, view.below),
                 "dim" if stale else SPARK_STYLE,
             )
         elif w.spark:
