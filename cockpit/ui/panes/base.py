@@ -304,5 +304,9 @@ class Pane(Vertical, can_focus=False):
         return False
 
     def apply_filter(self, text: str) -> None:
-        """Set the pane's filter (empty clears). Override with `can_filter` True."""
+        """Set the pane's filter (empty clears), show it in the title, redraw. A pane
+        that filters says so with `can_filter` True."""
         self.filter_text = text
+        self.set_title(plain(f"{self.title}  /{text}" if text else self.title))
+        if self.configured:
+            self.refresh_from(self.engine)

@@ -68,11 +68,6 @@ class ChecklistPane(Pane):
     def can_filter(self) -> bool:
         return True
 
-    def apply_filter(self, text: str) -> None:
-        self.filter_text = text
-        self.set_title(plain(f"{self.title}  /{text}" if text else self.title))
-        self.refresh_from(self.engine)
-
     def wants(self, changes: Changes) -> bool:
         return True  # ages move every second; the table diff keeps it cheap
 

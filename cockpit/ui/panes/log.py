@@ -106,11 +106,6 @@ class LogPane(Pane):
     def can_filter(self) -> bool:
         return True
 
-    def apply_filter(self, text: str) -> None:
-        self.filter_text = text
-        self.set_title(plain(f"{self.title}  /{text}" if text else self.title))
-        self.refresh_from(self.engine)
-
     def wants(self, changes: Changes) -> bool:
         return changes.all or "event" in changes.kinds or not self._shown
 
