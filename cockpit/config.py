@@ -90,6 +90,22 @@ def _identifier(value: str) -> str:
 Identifier = Annotated[str, AfterValidator(_identifier)]
 
 
+def _http_url(value: str) -> str:
+    if not re.match(r"^https?://", value):
+        raise ValueError("must start with http:// or https://")
+    return value
+
+
+def _positive_offset(value: str) -> str:
+    if parse_duration(value) <= 0:
+        raise ValueError("compare needs a positive offset such as 1d or 7d")
+    return value
+
+
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
+Offset = Annotated[str, AfterValidator(_positive_offset)]  # `compare: 1d`: that long ago
+
+
 class Section(BaseModel):
     """Base of every config section: unknown keys are errors (typos must not pass)."""
 
@@ -120,7 +136,7 @@ def read_secret(env: str | None = None, file: Path | None = None) -> str | None:
 class HttpCheck(Section):
     """A built-in HTTP health check: status code and latency of one URL."""
 
-    url: str
+    url: HttpUrl
     every: Duration = 10.0
     timeout: Duration = 5.0
     stale_after: Duration | None = None
@@ -130,12 +146,6 @@ class HttpCheck(Section):
     token_env: str | None = None
     token_file: ConfigPath | None = None
 
-    @field_validator("url")
-    @classmethod
-    def _http_url(cls, v: str) -> str:
-        if not re.match(r"^https?://", v):
-            raise ValueError("must start with http:// or https://")
-        return v
 
 
 class KubernetesConfig(Section):
@@ -181,16 +191,10 @@ class QueryConfig(Section):
     fail: float | None = None
     direction: Literal["above", "below"] = "above"
     for_: Duration = Field(default=0.0, alias="for")
-    compare: str | None = None  # e.g. "1d" or "7d": the same query that long ago
+    compare: Offset | None = None  # e.g. "1d" or "7d": the same query that long ago
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-    @field_validator("compare")
-    @classmethod
-    def _offset(cls, v: str | None) -> str | None:
-        if v is not None and parse_duration(v) <= 0:
-            raise ValueError("compare needs a positive offset such as 1d or 7d")
-        return v
 
     @field_validator("query")
     @classmethod
@@ -201,7 +205,7 @@ class QueryConfig(Section):
 
 
 class PrometheusConfig(Section):
-    url: str
+    url: HttpUrl
     token_env: str | None = None
     token_file: ConfigPath | None = None
     username: str | None = None
@@ -214,22 +218,10 @@ class PrometheusConfig(Section):
     stale_after: Duration | None = None
     history: Duration = 1800.0
     retries: int = Field(default=1, ge=0, le=5)  # per query per cycle, for network trouble
-    compare: str | None = None
+    compare: Offset | None = None
     queries: dict[str, str | QueryConfig] = Field(default_factory=dict)
 
-    @field_validator("url")
-    @classmethod
-    def _http_url(cls, v: str) -> str:
-        if not re.match(r"^https?://", v):
-            raise ValueError("must start with http:// or https://")
-        return v
 
-    @field_validator("compare")
-    @classmethod
-    def _offset(cls, v: str | None) -> str | None:
-        if v is not None and parse_duration(v) <= 0:
-            raise ValueError("compare needs a positive offset such as 1d or 7d")
-        return v
 
     @field_validator("queries")
     @classmethod
