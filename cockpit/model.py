@@ -127,7 +127,6 @@ class EventKind(enum.StrEnum):
     ROLLBACK_PLAN = "rollback.plan"
     ROLLBACK_CONFIRM = "rollback.confirm"
     ROLLBACK_START = "rollback.start"
-    ROLLBACK_OUTPUT = "rollback.output"
     ROLLBACK_END = "rollback.end"
     ROLLBACK_VERIFY = "rollback.verify"
     ROLLBACK_DENIED = "rollback.denied"
