@@ -321,18 +321,20 @@ class _Sig:
         reading = ctx.get(self.name)
         why = _usable(reading, self.name)
         if why is None and isinstance(reading, Reading):
-            if len(reading.series) > 1:
-                why = f"{self.name} has {len(reading.series)} series: use max()/min()/sum()"
-            else:
-                raw = reading.series[0].value if reading.series else reading.value
-                value = _plain(raw)
-                if value is None:
-                    why = f"{self.name}: not a number"
-                else:
-                    ctx.values[self.label] = value
-                    return _Term(value, unit=reading.unit)
+            value, why = self._value(reading)
+            if why is None and value is None:
+                why = f"{self.name}: not a number"
+            elif why is None:
+                ctx.values[self.label] = value
+                return _Term(value, unit=reading.unit)
         ctx.values.setdefault(self.label, None)
         return _Term(None, unknown=why)
+
+    def _value(self, reading: Reading) -> tuple[float | bool | None, str | None]:
+        """The bare signal's value, or why a bare use cannot have one."""
+        if len(reading.series) > 1:
+            return None, f"{self.name} has {len(reading.series)} series: use max()/min()/sum()"
+        return _plain(reading.series[0].value if reading.series else reading.value), None
 
     def show(self, t: _Term, hint: str | None) -> str:
         return f"{self.label} = {_display(t, hint)}"
@@ -349,18 +351,8 @@ class _Agg(_Sig):
     def label(self) -> str:
         return f"{self.fn}({self.name})"
 
-    def term(self, ctx: _Ctx) -> _Term:
-        reading = ctx.get(self.name)
-        why = _usable(reading, self.name)
-        if why is None and isinstance(reading, Reading):
-            value = self._aggregate(reading)
-            if value is None:
-                why = f"{self.name}: not a number"
-            else:
-                ctx.values[self.label] = value
-                return _Term(value, unit=reading.unit)
-        ctx.values.setdefault(self.label, None)
-        return _Term(None, unknown=why)
+    def _value(self, reading: Reading) -> tuple[float | bool | None, str | None]:
+        return self._aggregate(reading), None
 
     def _aggregate(self, reading: Reading) -> float | bool | None:
         if not reading.series:
