@@ -228,6 +228,20 @@ class ReplicaSetInfo:
     available: int
 
 
+def _revision(meta: Obj) -> int:
+    """The `deployment.kubernetes.io/revision` annotation, 0 when absent or garbled."""
+    try:
+        return int((meta.get("annotations") or {}).get("deployment.kubernetes.io/revision"))
+    except (TypeError, ValueError):
+        return 0
+
+
+def _first_image(spec: Obj) -> str:
+    """The pod template's first container image (the version a rollout row shows)."""
+    containers = ((spec.get("template") or {}).get("spec") or {}).get("containers") or []
+    return str(containers[0].get("image", "")) if containers else ""
+
+
 def slim_replicaset(cluster: str, obj: Obj) -> ReplicaSetInfo:
     meta = obj.get("metadata") or {}
     spec = obj.get("spec") or {}
@@ -240,18 +254,13 @@ def slim_replicaset(cluster: str, obj: Obj) -> ReplicaSetInfo:
         ),
         "",
     )
-    containers = ((spec.get("template") or {}).get("spec") or {}).get("containers") or []
-    try:
-        revision = int((meta.get("annotations") or {}).get("deployment.kubernetes.io/revision"))
-    except (TypeError, ValueError):
-        revision = 0
     return ReplicaSetInfo(
         cluster=cluster,
         namespace=str(meta.get("namespace", "")),
         name=str(meta.get("name", "")),
         deployment=str(owner),
-        revision=revision,
-        image=str(containers[0].get("image", "")) if containers else "",
+        revision=_revision(meta),
+        image=_first_image(spec),
         replicas=int(spec.get("replicas") or 0),
         ready=int(st.get("readyReplicas") or 0),
         available=int(st.get("availableReplicas") or 0),
@@ -285,11 +294,6 @@ def slim_deployment(cluster: str, obj: Obj) -> DeploymentInfo:
     st = obj.get("status") or {}
     conds = {c.get("type"): c for c in st.get("conditions") or []}
     prog = conds.get("Progressing") or {}
-    containers = ((spec.get("template") or {}).get("spec") or {}).get("containers") or []
-    try:
-        revision = int((meta.get("annotations") or {}).get("deployment.kubernetes.io/revision"))
-    except (TypeError, ValueError):
-        revision = 0
     desired = spec.get("replicas")
     return DeploymentInfo(
         cluster=cluster,
@@ -303,8 +307,8 @@ def slim_deployment(cluster: str, obj: Obj) -> DeploymentInfo:
         unavailable=int(st.get("unavailableReplicas") or 0),
         generation=int(meta.get("generation") or 0),
         observed_generation=int(st.get("observedGeneration") or 0),
-        revision=revision,
-        image=str(containers[0].get("image", "")) if containers else "",
+        revision=_revision(meta),
+        image=_first_image(spec),
         paused=bool(spec.get("paused")),
         progressing_reason=str(prog.get("reason", "")),
         progressing_message=str(prog.get("message", "")),
