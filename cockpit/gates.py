@@ -17,8 +17,11 @@ Grammar (lowest precedence first)::
     and     := not ("and" not)*
     not     := "not" not | compare
     compare := primary (("<" | "<=" | ">" | ">=" | "==" | "!=") primary)?
-    primary := "(" or ")" | NUMBER | "-" NUMBER | "true" | "false"
+    primary := "(" or ")" | NUMBER | "-" NUMBER | "true" | "false" | STRING
              | AGG "(" NAME ")" | NAME
+
+A STRING is `"..."` or `'...'` (no escapes, no control characters) and compares
+only with `==`/`!=` against a text signal: ``release.app_version == "2.4.0"``.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ MAX_LENGTH = 2000
 MAX_DEPTH = 64
 MAX_DETAIL = 240
 MAX_PARTS = 3
+MAX_STRING = 200
 
 # Unit suffix -> factor to the base unit (seconds, ratio, count).
 UNITS: dict[str, str] = {
@@ -65,8 +69,6 @@ _DIGITS = frozenset("0123456789")
 _LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _SPACE = frozenset(" \t\r\n")
 _HINTS = {
-    "'": "strings are not supported",
-    '"': "strings are not supported",
     "&": "use 'and'",
     "|": "use 'or'",
     "!": "use 'not' (or '!=' to compare)",
@@ -92,7 +94,7 @@ class GateError(ValueError):
 class GateResult:
     status: Status
     detail: str
-    values: dict[str, float | bool | None] = field(default_factory=dict)
+    values: dict[str, float | bool | str | None] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- tokens
@@ -100,7 +102,7 @@ class GateResult:
 
 @dataclass(frozen=True)
 class _Tok:
-    kind: str  # NAME, NUM, OP, LP, RP, MINUS, KW, END
+    kind: str  # NAME, NUM, STR, OP, LP, RP, MINUS, KW, END
     text: str
     col: int  # 1-based
     value: float = 0.0
@@ -142,6 +144,8 @@ def _lex(expr: str, toks: list[_Tok]) -> None:
             i = _name(expr, i, toks, fail)
         elif c in _DIGITS:
             i = _number(expr, i, toks, fail)
+        elif c in "\"'":
+            i = _string(expr, i, toks, fail)
         elif c == "(":
             toks.append(_Tok("LP", c, i + 1))
             i += 1
@@ -186,6 +190,23 @@ def _name(expr: str, i: int, toks: list[_Tok], fail: Callable[[str, int], GateEr
     text = expr[start:i]
     toks.append(_Tok("KW" if text in KEYWORDS else "NAME", text, start + 1))
     return i
+
+
+def _string(expr: str, i: int, toks: list[_Tok], fail: Callable[[str, int], GateError]) -> int:
+    """A quoted text literal; no escapes, so what is written is what is compared."""
+    quote, j, n = expr[i], i + 1, len(expr)
+    while j < n and expr[j] != quote:
+        if expr[j] == "\\":
+            raise fail("escapes are not supported in strings", j)
+        if ord(expr[j]) < 32 or ord(expr[j]) == 127:
+            raise fail("control characters are not allowed in strings", j)
+        j += 1
+    if j >= n:
+        raise fail(f"string opened with {quote} is not closed", i)
+    if j - i - 1 > MAX_STRING:
+        raise fail(f"string is too long (more than {MAX_STRING} characters)", i)
+    toks.append(_Tok("STR", expr[i + 1 : j], i + 1))
+    return j + 1
 
 
 def _number(expr: str, i: int, toks: list[_Tok], fail: Callable[[str, int], GateError]) -> int:
@@ -234,7 +255,7 @@ class _Ctx:
 
     resolve: Callable[[str], Reading | str]
     readings: dict[str, Reading | str] = field(default_factory=dict)
-    values: dict[str, float | bool | None] = field(default_factory=dict)
+    values: dict[str, float | bool | str | None] = field(default_factory=dict)
 
     def get(self, name: str) -> Reading | str:
         if name not in self.readings:
@@ -247,7 +268,7 @@ class _Ctx:
 class _Term:
     """The value of one operand, or why there is none."""
 
-    value: float | bool | None
+    value: float | bool | str | None
     unknown: str | None = None
     unit: str | None = None  # the reading's own unit, for display
 
@@ -263,8 +284,8 @@ def _usable(reading: Reading | str, name: str) -> str | None:
     return None
 
 
-def _plain(v: object) -> float | bool | None:
-    if isinstance(v, bool):
+def _plain(v: object) -> float | bool | str | None:
+    if isinstance(v, bool | str):
         return v
     if isinstance(v, int | float):
         return float(v)
@@ -330,7 +351,7 @@ class _Sig:
         ctx.values.setdefault(self.label, None)
         return _Term(None, unknown=why)
 
-    def _value(self, reading: Reading) -> tuple[float | bool | None, str | None]:
+    def _value(self, reading: Reading) -> tuple[float | bool | str | None, str | None]:
         """The bare signal's value, or why a bare use cannot have one."""
         if len(reading.series) > 1:
             return None, f"{self.name} has {len(reading.series)} series: use max()/min()/sum()"
@@ -351,12 +372,15 @@ class _Agg(_Sig):
     def label(self) -> str:
         return f"{self.fn}({self.name})"
 
-    def _value(self, reading: Reading) -> tuple[float | bool | None, str | None]:
+    def _value(self, reading: Reading) -> tuple[float | bool | str | None, str | None]:
+        if not reading.series and isinstance(reading.value, str):
+            return None, f"{self.name} is text: {self.fn}() needs numbers"
         return self._aggregate(reading), None
 
     def _aggregate(self, reading: Reading) -> float | bool | None:
         if not reading.series:
             value = _plain(reading.value)
+            assert not isinstance(value, str)
             return 1.0 if self.fn == "count" and value is not None else value
         vals = [
             float(s.value)
@@ -376,10 +400,35 @@ class _Agg(_Sig):
         return float(len(vals))
 
 
-_TermNode = _Num | _Bool | _Sig | _Agg
+class _Str:
+    kind = "str"
+    unit = None
+
+    def __init__(self, value: str, col: int) -> None:
+        self.value, self.col = value, col
+
+    def names(self) -> Iterable[str]:
+        return ()
+
+    def term(self, ctx: _Ctx) -> _Term:
+        return _Term(self.value)
+
+    def show(self, t: _Term, hint: str | None) -> str:
+        return _quote(self.value)
+
+
+_TermNode = _Num | _Bool | _Str | _Sig | _Agg
+_Const = _Num | _Bool | _Str
+
+
+def _quote(text: str) -> str:
+    """A text value in a detail: quoted, cut short (details are one line)."""
+    return '"' + (text if len(text) <= 60 else text[:57] + "...") + '"'
 
 
 def _display(t: _Term, hint: str | None) -> str:
+    if isinstance(t.value, str):
+        return _quote(t.value)
     if hint is not None:
         return format_value(t.value, hint)
     text = format_value(t.value, None)
@@ -405,7 +454,7 @@ def _num(x: float) -> str:
     return "0" if s in ("-0", "") else s
 
 
-def format_value(v: float | bool | None, unit_hint: str | None) -> str:
+def format_value(v: float | bool | str | None, unit_hint: str | None) -> str:
     """`v` (in base units: seconds, ratio) shown in the unit the author wrote.
 
     ``format_value(0.021, "%") == "2.1%"``, ``format_value(0.34, "ms") == "340 ms"``.
@@ -413,6 +462,8 @@ def format_value(v: float | bool | None, unit_hint: str | None) -> str:
     """
     if v is None:
         return "no data"
+    if isinstance(v, str):
+        return _quote(v)
     if isinstance(v, bool):
         return "true" if v else "false"
     if unit_hint in UNITS:
@@ -444,6 +495,9 @@ class _Truthy:
         t = self.inner.term(ctx)
         if t.unknown is not None or t.value is None:
             return _Out(Status.UNKNOWN, (t.unknown or "no data",))
+        if isinstance(t.value, str):
+            shown = self.inner.show(t, None)
+            return _Out(Status.UNKNOWN, (f"{shown} is text: compare it with == or !=",))
         ok = bool(t.value)
         status = Status.PASS if ok else Status.FAIL
         if isinstance(self.inner, _Bool):
@@ -465,17 +519,34 @@ class _Cmp:
         if unknown:
             return _Out(Status.UNKNOWN, unknown)
         assert lt.value is not None and rt.value is not None
-        ok = _compare(self.op, float(lt.value), float(rt.value))
+        texts = isinstance(lt.value, str), isinstance(rt.value, str)
+        if any(texts):
+            mismatch = self._text_mismatch(lt, rt, texts)
+            if mismatch is not None:
+                return _Out(Status.UNKNOWN, (mismatch,))
+            ok = (lt.value == rt.value) == (self.op == "==")
+        else:
+            ok = _compare(self.op, float(lt.value), float(rt.value))
         status = Status.PASS if ok else Status.FAIL
         left, right, op = self.left, self.right, self.op
-        if isinstance(left, _Num | _Bool) and not isinstance(right, _Num | _Bool):
+        if isinstance(left, _Const) and not isinstance(right, _Const):
             left, right, lt, rt, op = right, left, rt, lt, _FLIP[op]
         if negated:
             op = _NEGATE[op]
-        if isinstance(left, _Num | _Bool) and isinstance(right, _Num | _Bool):
+        if isinstance(left, _Const) and isinstance(right, _Const):
             return _Out(status, (f"{left.show(lt, None)} {op} {right.show(rt, None)} (constant)",))
         hint = right.unit if isinstance(right, _Num) else None
         return _Out(status, (f"{left.show(lt, hint)} (needs {op} {right.show(rt, None)})",))
+
+
+    def _text_mismatch(self, lt: _Term, rt: _Term, texts: tuple[bool, bool]) -> str | None:
+        """Why text cannot be compared here (a number against text, or an order), or None."""
+        shown = [n.show(t, None) for n, t in ((self.left, lt), (self.right, rt))]
+        if not all(texts):
+            return f"{shown[texts.index(True)]} is text, {shown[texts.index(False)]} is not"
+        if self.op not in ("==", "!="):
+            return f"{shown[0]} {self.op} {shown[1]}: text compares only with == or !="
+        return None
 
 
 def _compare(op: str, a: float, b: float) -> bool:
@@ -575,6 +646,9 @@ class _Parser:
     def as_cond(self, node: object, top: bool = False, tok: _Tok | None = None) -> _CondNode:
         if isinstance(node, _Sig | _Bool) and not isinstance(node, _Agg):
             return _Truthy(node)
+        if isinstance(node, _Str):
+            raise GateError("a string is not a condition: compare a signal with it using ==",
+                            node.col, self.expr)
         if isinstance(node, _Num | _Agg):
             if top:
                 raise GateError("expression is a number, not a condition", node.col, self.expr)
@@ -616,12 +690,24 @@ class _Parser:
         self.i += 1
         right = self.primary()
         for side in (left, right):
-            if not isinstance(side, _Num | _Bool | _Sig):
+            if not isinstance(side, _Num | _Bool | _Str | _Sig):
                 raise self.fail("a condition cannot be compared: use 'and'/'or'", op)
         if self.tok.kind == "OP":
             raise self.fail("comparisons cannot be chained: use 'and'")
-        assert isinstance(left, _Num | _Bool | _Sig) and isinstance(right, _Num | _Bool | _Sig)
+        assert isinstance(left, _TermNode) and isinstance(right, _TermNode)
+        self.check_text(op, left, right)
         return _Cmp(op.text, left, right)
+
+    def check_text(self, op: _Tok, left: _TermNode, right: _TermNode) -> None:
+        """A string literal compares with `==`/`!=` against a signal, nothing else."""
+        strs = [side for side in (left, right) if isinstance(side, _Str)]
+        if not strs:
+            return
+        if op.text not in ("==", "!="):
+            raise self.fail(f"strings compare only with == or !=, not {op.text!r}", op)
+        other = right if isinstance(left, _Str) else left
+        if not isinstance(other, _Sig) or isinstance(other, _Agg):
+            raise GateError("a string compares only with a signal", strs[0].col, self.expr)
 
     def primary(self) -> object:
         tok = self.tok
@@ -648,6 +734,9 @@ class _Parser:
         if tok.kind == "KW" and tok.text in ("true", "false"):
             self.i += 1
             return _Bool(tok.text == "true", tok.col)
+        if tok.kind == "STR":
+            self.i += 1
+            return _Str(tok.text, tok.col)
         if tok.kind == "NAME":
             self.i += 1
             if self.tok.kind != "LP":

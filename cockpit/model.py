@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-Value = float | bool | None
+Value = float | bool | str | None  # str: versions, statuses, image tags
 
 
 def now() -> float:

@@ -395,6 +395,72 @@ def test_invalid_syntax_names_the_column(expr: str, column: int, fragment: str) 
     assert err.column == column, str(err)
 
 
+# ------------------------------------------------------------------ text values
+
+
+def txt(value: str) -> Reading:
+    """A text reading (a bare str in `run` is a resolver's reason, not a value)."""
+    return reading("t", value)
+
+
+def test_string_literals_compare_with_text_signals() -> None:
+    assert run('v == "2.4.0"', v=txt("2.4.0")).status == PASS
+    assert run("v == '2.4.0'", v=txt("2.4.0")).status == PASS
+    got = run('v == "2.4.0"', v=txt("2.3.1"))
+    assert got.status == FAIL
+    assert got.detail == 'v = "2.3.1" (needs == "2.4.0")'
+    assert got.values == {"v": "2.3.1"}
+    assert run('release.status != "failed"', release__status=txt("deployed")).status == PASS
+    assert run('"deployed" == release.status', release__status=txt("deployed")).status == PASS
+    assert run('v != "x"', v=txt("x")).status == FAIL
+    assert run('not v == "x"', v=txt("x")).status == FAIL
+    assert run('a == b', a=txt("x"), b=txt("x")).status == PASS
+    assert run('v == ""', v=txt("")).status == PASS
+    assert parse('release.app_version == "2.4.0" and up').names() == {"release.app_version", "up"}
+
+
+def test_text_against_a_number_or_an_order_is_unknown_never_pass() -> None:
+    got = run('v == "5"', v=5.0)
+    assert got.status == UNKNOWN and "is text, v = 5 is not" in got.detail
+    assert run('not v == "5"', v=5.0).status == UNKNOWN
+    got = run("v == 5", v=txt("5"))
+    assert got.status == UNKNOWN and 'v = "5" is text' in got.detail
+    got = run("a < b", a=txt("x"), b=txt("y"))
+    assert got.status == UNKNOWN and "text compares only with == or !=" in got.detail
+    got = run("v", v=txt("deployed"))
+    assert got.status == UNKNOWN and "compare it with == or !=" in got.detail
+    assert run("max(v) > 1", v=txt("x")).status == UNKNOWN
+    assert run('v == "x"', v="no reading yet").status == UNKNOWN
+
+
+@pytest.mark.parametrize(
+    ("expr", "column", "fragment"),
+    [
+        ('v < "2"', 3, "strings compare only with == or !="),
+        ('v >= "2"', 3, "strings compare only with == or !="),
+        ('"a" == "a"', 1, "compares only with a signal"),
+        ('v == 1 or 2 == "2"', 16, "compares only with a signal"),
+        ('max(v) == "2"', 11, "compares only with a signal"),
+        ('"x"', 1, "a string is not a condition"),
+        ('v == "x" and "y"', 14, "a string is not a condition"),
+        ('v == "abc', 6, "is not closed"),
+        ("v == 'abc\"", 6, "is not closed"),
+        ('v == "a\\nb"', 8, "escapes are not supported"),
+        ('v == "a\tb"', 8, "control characters"),
+        ('v == "' + "x" * 201 + '"', 6, "too long"),
+    ],
+)
+def test_string_literal_errors(expr: str, column: int, fragment: str) -> None:
+    err = error_of(expr)
+    assert fragment in err.message, err.message
+    assert err.column == column, str(err)
+
+
+def test_format_value_of_text() -> None:
+    assert format_value("2.4.0", None) == '"2.4.0"'
+    assert format_value("x" * 100, None) == '"' + "x" * 57 + '..."'
+
+
 # ------------------------------------------------------------------ hostile input
 
 
@@ -406,8 +472,8 @@ def test_invalid_syntax_names_the_column(expr: str, column: int, fragment: str) 
         ("a.__class__", 3),
         ("a.__class__.__mro__ > 0", 3),
         ("x._private < 1", 3),
-        ("a < 'x'", 5),
-        ('a == "x"', 6),
+        ("a < 'x'", 3),
+        ('a == "x\\" or 1"', 8),
         ("a < 1; b < 2", 6),
         ("lambda: 1", 7),
         ("lambda x: x", 8),
