@@ -180,6 +180,20 @@ def unknown_signals(checklist: Checklist, known: Callable[[str], bool]) -> list[
     return problems
 
 
+def unit_problems(checklist: Checklist, unit_of: Callable[[str], str | None]) -> list[str]:
+    """Problems for auto items comparing two kinds of quantity (seconds with a ratio...)."""
+    from cockpit.units import gate_problems
+
+    problems = []
+    for item in checklist.items():
+        for field_, gate in (("auto", item.gate), ("pending_while", item.pending_gate)):
+            if gate is None:
+                continue
+            for problem in gate_problems(gate, unit_of):
+                problems.append(f"{item.position}: {field_}: item {item.id!r}: {problem}")
+    return problems
+
+
 @dataclass
 class Tick:
     by: str

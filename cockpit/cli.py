@@ -12,13 +12,21 @@ import argparse
 import importlib
 import sys
 
-from cockpit import __version__
+from cockpit import __version__, exits
 
 COMMANDS = ["run", "demo", "check", "probe", "rollback", "validate", "log", "checklist"]
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error exits 3 (bad input), not 2: 2 is `check`'s HOLD."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(exits.BAD_INPUT, f"{self.prog}: error: {message}\n")
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="cockpit",
         description="Launch cockpit: is this launch healthy, and if not, what do I do?",
     )
@@ -45,10 +53,10 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.handler(args) or 0)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return exits.INTERRUPTED
     except BrokenPipeError:  # `cockpit log list | head`: the reader left; not an error
         sys.stderr.close()
-        return 0
+        return exits.OK
 
 
 if __name__ == "__main__":

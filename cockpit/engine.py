@@ -283,6 +283,12 @@ class Engine:
         """Whether some configured source can produce signal `name` (for validation)."""
         return any(fnmatch.fnmatchcase(name, p) for s in self.sources for p in s.signal_patterns())
 
+    def signal_unit(self, name: str) -> str | None:
+        """The unit a configured source gives signal `name` (None: not known)."""
+        from cockpit.units import unit_of_sources
+
+        return unit_of_sources(self.sources)(name)
+
     def item_states(self) -> dict[str, ItemState]:
         if self._state_cache is None:
             self._state_cache = {

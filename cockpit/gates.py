@@ -779,11 +779,55 @@ class Gate:
         """Every signal name the gate reads (callers check them against source patterns)."""
         return self._names
 
+    def comparisons(self) -> list[Comparison]:
+        """Every comparison in the gate, its operands described (for unit checks)."""
+        return list(_comparisons(self._root))
+
     def evaluate(self, resolve: Callable[[str], Reading | str]) -> GateResult:
         """PASS/FAIL/UNKNOWN with why; `resolve` gives a fresh Reading or why there is none."""
         ctx = _Ctx(resolve)
         out = self._root.cond(ctx, False)
         return GateResult(out.status, _join(out.parts), dict(ctx.values))
+
+
+@dataclass(frozen=True)
+class Operand:
+    """One side of a comparison: a signal (maybe aggregated) or a literal as written."""
+
+    kind: str  # "signal" | "number" | "bool" | "other"
+    text: str  # the signal's name (or `max(name)`), or the literal as written
+    name: str | None = None  # the signal read
+    fn: str | None = None  # the aggregate applied to it
+    unit: str | None = None  # a number's suffix as written (ms, %, k, ...)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    op: str
+    left: Operand
+    right: Operand
+
+
+def _operand(node: object) -> Operand:
+    if isinstance(node, _Agg):
+        return Operand("signal", node.label, node.name, node.fn)
+    if isinstance(node, _Sig):
+        return Operand("signal", node.name, node.name)
+    if isinstance(node, _Num):
+        return Operand("number", node.text, unit=node.unit)
+    if isinstance(node, _Bool):
+        return Operand("bool", "true" if node.value else "false")
+    return Operand("other", str(getattr(node, "text", "?")))
+
+
+def _comparisons(node: object) -> Iterable[Comparison]:
+    if isinstance(node, _Cmp):
+        yield Comparison(node.op, _operand(node.left), _operand(node.right))
+    elif isinstance(node, _Not | _Truthy):
+        yield from _comparisons(node.inner)
+    elif isinstance(node, _Logic):
+        for item in node.items:
+            yield from _comparisons(item)
 
 
 def _join(parts: tuple[str, ...]) -> str:

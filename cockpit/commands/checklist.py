@@ -13,10 +13,11 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from cockpit import exits
 from cockpit.checklist_import import ChecklistImportError, import_markdown, to_yaml
 
-EXIT_OK = 0
-EXIT_INPUT = 3
+EXIT_OK = exits.OK
+EXIT_INPUT = exits.BAD_INPUT
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:

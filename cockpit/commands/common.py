@@ -8,10 +8,11 @@ import os
 import sys
 from dataclasses import dataclass
 
-from cockpit.checklist import ChecklistError, unknown_signals
+from cockpit import exits
+from cockpit.checklist import ChecklistError, unit_problems, unknown_signals
 from cockpit.config import ConfigError, LaunchConfig, load_config
 
-EXIT_GO, EXIT_NO_GO, EXIT_HOLD, EXIT_CONFIG = 0, 1, 2, 3
+EXIT_GO, EXIT_NO_GO, EXIT_HOLD, EXIT_CONFIG = exits.OK, exits.NO_GO, exits.HOLD, exits.BAD_INPUT
 
 
 class Abort(Exception):
@@ -60,7 +61,8 @@ def engine_from(args: argparse.Namespace, validate_signals: bool = True) -> Laun
     except ChecklistError as exc:
         raise Abort(exc.problems) from None
     if validate_signals:
-        problems = unknown_signals(engine.checklist, engine.known_signal)
+        problems = unknown_signals(engine.checklist, engine.known_signal) + unit_problems(
+            engine.checklist, engine.signal_unit)
         if problems:
             raise Abort(problems)
     return Launch(config, engine)

@@ -18,6 +18,7 @@ import signal
 import sys
 import threading
 
+from cockpit import exits
 from cockpit.commands.common import Abort, run_command
 
 
@@ -65,7 +66,7 @@ def _demo(args: argparse.Namespace) -> int:
     try:
         demo.start()
     except DemoError as exc:
-        raise Abort([f"cockpit demo: {exc}"], code=1) from None
+        raise Abort([f"cockpit demo: {exc}"], code=exits.FAILED) from None
     try:
         if args.print_config:
             return _print_config(demo, describe(demo))
@@ -92,7 +93,7 @@ def _print_config(demo: object, lines: list[str] | tuple[str, ...]) -> int:
 
     asyncio.run(hold(demo, out, stop))  # type: ignore[arg-type]
     print("simulators stopped", flush=True)
-    return 0
+    return exits.OK
 
 
 def _screen(demo: object, args: argparse.Namespace) -> int:

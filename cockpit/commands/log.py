@@ -12,6 +12,7 @@ import sys
 from collections import Counter
 from datetime import UTC, datetime
 
+from cockpit import exits
 from cockpit.commands.common import Abort, add_config_argument, config_from, run_command
 from cockpit.config import ConfigError, parse_duration
 from cockpit.model import Event, EventKind, Severity, now, whoami
@@ -82,11 +83,11 @@ def _add(args: argparse.Namespace) -> int:
     store, _ = _store(args)
     text = args.text.strip()
     if not text:
-        raise Abort(["cockpit log add: the note is empty"], code=2)
+        raise Abort(["cockpit log add: the note is empty"], code=exits.BAD_INPUT)
     event = Event(EventKind.NOTE, text, Severity(args.severity), {}, author=whoami())
     store.append(event)
     print(f"{_time(event.at)} note added by {event.author} ({event.id[:8]})")
-    return 0
+    return exits.OK
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -98,7 +99,7 @@ def _list(args: argparse.Namespace) -> int:
             message = event.message.replace("\n", " ⏎ ")
             print(f"{_time(event.at)}  {event.severity:<8} {event.kind:<16} "
                   f"{event.author:<20} {message}")
-    return 0
+    return exits.OK
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -115,7 +116,7 @@ def _export(args: argparse.Namespace) -> int:
         print(f"wrote {len(events)} events to {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)
-    return 0
+    return exits.OK
 
 
 def markdown_timeline(launch: str, events: list[Event]) -> str:

@@ -14,6 +14,7 @@ import json
 import sys
 from typing import Any
 
+from cockpit import exits
 from cockpit.commands.common import (
     EXIT_CONFIG,
     Abort,
@@ -31,7 +32,7 @@ from cockpit.sources.asr_probe import (
 )
 from cockpit.ui.text import visible
 
-EXIT_PASS, EXIT_FAIL = 0, 1
+EXIT_PASS, EXIT_FAIL = exits.OK, exits.FAILED
 MEASURES = ("connect", "first_partial", "final_latency", "total", "wer")
 
 

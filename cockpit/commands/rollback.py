@@ -20,11 +20,13 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-EXIT_OK = 0
-EXIT_CONFIG = 3
-EXIT_PLAN = 4
-EXIT_LOCKED = 75
-EXIT_NOT_CAPTAIN = 77
+from cockpit import exits
+
+EXIT_OK = exits.OK
+EXIT_CONFIG = exits.BAD_INPUT
+EXIT_PLAN = exits.NO_PLAN
+EXIT_LOCKED = exits.LOCKED
+EXIT_NOT_CAPTAIN = exits.NOT_CAPTAIN
 
 
 def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -125,7 +127,7 @@ async def _run(args: argparse.Namespace) -> int:
         state = await started.wait()
         print(state.outcome(), flush=True)
         if state.state == "lost":
-            return 1
+            return exits.FAILED
         return int(state.exit_code or 0)
     finally:
         close = getattr(store, "close", None)

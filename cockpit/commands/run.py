@@ -19,10 +19,11 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from cockpit import exits
 from cockpit.commands.common import Abort, add_config_argument, engine_from, run_command
 from cockpit.layout import Layout, LayoutError, layout_files, load_layout, resolve_layout
 
-EXIT_HANGUP = 129
+EXIT_HANGUP = exits.HANGUP
 HARD_EXIT_AFTER = 5.0  # s: after a hangup, exit even if a clean shutdown stalls
 TTY_CHECK_EVERY = 2.0  # s: notice a terminal that went away without a SIGHUP
 

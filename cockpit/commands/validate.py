@@ -10,9 +10,11 @@ import argparse
 import asyncio
 from pathlib import Path
 
-from cockpit.checklist import ChecklistError, load_checklist, unknown_signals
+from cockpit import exits
+from cockpit.checklist import ChecklistError, load_checklist, unit_problems, unknown_signals
 from cockpit.commands.common import EXIT_CONFIG, add_config_argument, config_from, run_command
 from cockpit.config import ConfigError, LaunchConfig
+from cockpit.units import unit_of_sources
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -49,6 +51,7 @@ def problems_in(config: LaunchConfig, online: bool = False) -> tuple[list[str], 
             return any(fnmatch.fnmatchcase(name, p) for s in sources for p in s.signal_patterns())
 
         problems.extend(unknown_signals(checklist, known))
+        problems.extend(unit_problems(checklist, unit_of_sources(sources)))
     layout_problems, layout_checked = _layout_problems(config)
     problems.extend(layout_problems)
     checked.extend(layout_checked)
@@ -93,4 +96,4 @@ def _validate(args: argparse.Namespace) -> int:
         return EXIT_CONFIG
     for line in checked:
         print(f"ok: {line}")
-    return 0
+    return exits.OK

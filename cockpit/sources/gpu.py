@@ -77,6 +77,9 @@ class GpuSource:
     def signal_patterns(self) -> list[str]:
         return list(SIGNALS)
 
+    def signal_unit(self, name: str) -> str | None:
+        return UNITS.get(name)
+
     async def start(self) -> None:
         """Open the reader and fill the sparklines from history where the reader has it."""
         try:

@@ -28,6 +28,9 @@ class HttpSource:
     def signal_patterns(self) -> list[str]:
         return [f"{self.name}.up", f"{self.name}.status", f"{self.name}.latency"]
 
+    def signal_unit(self, name: str) -> str | None:
+        return {"up": "bool", "status": "code", "latency": "seconds"}.get(name.rsplit(".", 1)[-1])
+
     async def start(self) -> None:
         headers = {}
         token = read_secret(self.check.token_env, self.check.token_file) if (

@@ -174,6 +174,11 @@ class PrometheusSource:
     def signal_patterns(self) -> list[str]:
         return list(self._signals)
 
+    def signal_unit(self, name: str) -> str | None:
+        """The query's `unit:` (gates are checked against it when the config loads)."""
+        sig = self._signals.get(name)
+        return sig.spec.unit if sig is not None else None
+
     @property
     def insecure(self) -> bool:
         return not self.config.verify
