@@ -60,6 +60,9 @@ _UNIT_SHOW: dict[str, tuple[str, bool]] = {
     "M": ("M", False),
 }
 AGGREGATES = ("max", "min", "sum", "avg", "count")
+# Reading units whose values are never negative: a negative one is a broken query or
+# exporter (a counter reset through `delta`, a bad division), not a healthy reading.
+NON_NEGATIVE_UNITS = frozenset({"ratio", "seconds", "count", "rate", "GPUs", "W", "bytes"})
 KEYWORDS = frozenset({"and", "or", "not", "true", "false"})
 COMPARISONS = ("<=", ">=", "==", "!=", "<", ">")
 _NEGATE = {"<": ">=", ">=": "<", "<=": ">", ">": "<=", "==": "!=", "!=": "=="}
@@ -345,7 +348,9 @@ class _Sig:
             value, why = self._value(reading)
             if why is None and value is None:
                 why = f"{self.name}: not a number"
-            elif why is None:
+            if why is None:
+                why = _implausible(self.label, value, reading.unit)
+            if why is None:
                 ctx.values[self.label] = value
                 return _Term(value, unit=reading.unit)
         ctx.values.setdefault(self.label, None)
@@ -373,22 +378,25 @@ class _Agg(_Sig):
         return f"{self.fn}({self.name})"
 
     def _value(self, reading: Reading) -> tuple[float | bool | str | None, str | None]:
-        if not reading.series and isinstance(reading.value, str):
-            return None, f"{self.name} is text: {self.fn}() needs numbers"
-        return self._aggregate(reading), None
-
-    def _aggregate(self, reading: Reading) -> float | bool | None:
         if not reading.series:
+            if isinstance(reading.value, str):
+                return None, f"{self.name} is text: {self.fn}() needs numbers"
             value = _plain(reading.value)
-            assert not isinstance(value, str)
-            return 1.0 if self.fn == "count" and value is not None else value
-        vals = [
-            float(s.value)
-            for s in reading.series
-            if isinstance(s.value, int | float) and not math.isnan(s.value)
-        ]
-        if not vals:
-            return None
+            return (1.0 if self.fn == "count" and value is not None else value), None
+        # One blind series makes the aggregate unknown: max() over the series that
+        # still answer would read a healthy value while the worst one is unseen.
+        blind = [s for s in reading.series
+                 if not isinstance(s.value, int | float) or math.isnan(s.value)]
+        if blind:
+            return None, (f"{self.label}: {len(blind)} of {len(reading.series)} series "
+                          f"have no value ({blind[0].label_text[:60]})")
+        for s in reading.series:
+            why = _implausible(self.label, s.value, reading.unit)
+            if why is not None:
+                return None, f"{why} in series {s.label_text[:60]}"
+        return self._aggregate([float(s.value) for s in reading.series]), None
+
+    def _aggregate(self, vals: list[float]) -> float:
         if self.fn == "max":
             return max(vals)
         if self.fn == "min":
@@ -424,6 +432,22 @@ _Const = _Num | _Bool | _Str
 def _quote(text: str) -> str:
     """A text value in a detail: quoted, cut short (details are one line)."""
     return '"' + (text if len(text) <= 60 else text[:57] + "...") + '"'
+
+
+def _implausible(label: str, value: object, unit: str | None) -> str | None:
+    """Why a value read from outside cannot be trusted, or None.
+
+    -Inf is never a measurement (a broken division or an empty quantile); a negative
+    value in a unit that cannot be negative (a ratio, seconds, a count) is a broken
+    query. Either must make its gates UNKNOWN, not pass `error_rate < 1%`.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if value == -math.inf:
+        return f"{label} = -inf (implausible)"
+    if value < 0 and unit in NON_NEGATIVE_UNITS:
+        return f"{label} = {_num(float(value))} (implausible: a {unit} value is never negative)"
+    return None
 
 
 def _display(t: _Term, hint: str | None) -> str:
@@ -526,6 +550,10 @@ class _Cmp:
                 return _Out(Status.UNKNOWN, (mismatch,))
             ok = (lt.value == rt.value) == (self.op == "==")
         else:
+            why = _negative_against_unit(self.left, lt, self.right) or _negative_against_unit(
+                self.right, rt, self.left)
+            if why is not None:
+                return _Out(Status.UNKNOWN, (why,))
             ok = _compare(self.op, float(lt.value), float(rt.value))
         status = Status.PASS if ok else Status.FAIL
         left, right, op = self.left, self.right, self.op
@@ -547,6 +575,16 @@ class _Cmp:
         if self.op not in ("==", "!="):
             return f"{shown[0]} {self.op} {shown[1]}: text compares only with == or !="
         return None
+
+
+def _negative_against_unit(side: _TermNode, t: _Term, other: _TermNode) -> str | None:
+    """A signal compared with `1%`, `500ms` or `3k` is a ratio, duration or count:
+    negative, it is implausible whatever unit its source gave (often none)."""
+    if not isinstance(side, _Sig) or not isinstance(other, _Num) or other.unit is None:
+        return None
+    if isinstance(t.value, bool) or t.value is None or t.value >= 0:
+        return None
+    return f"{side.label} = {_num(float(t.value))} (implausible: compared with {other.text})"
 
 
 def _compare(op: str, a: float, b: float) -> bool:

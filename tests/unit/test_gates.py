@@ -144,8 +144,8 @@ def test_long_and_chains_do_not_nest() -> None:
 # ------------------------------------------------------------------ aggregates
 
 
-def test_aggregates_over_series_skip_none_and_nan() -> None:
-    r = multi("err", 0.01, 0.03, None, math.nan, 0.02)
+def test_aggregates_over_series() -> None:
+    r = multi("err", 0.01, 0.03, 0.02)
     cases = {"max": 0.03, "min": 0.01, "sum": 0.06, "avg": 0.02, "count": 3}
     for fn, expected in cases.items():
         result = run(f"{fn}(err) >= 0", err=r)
@@ -154,6 +154,45 @@ def test_aggregates_over_series_skip_none_and_nan() -> None:
     assert run("max(err) < 2%", err=r).status == FAIL
     assert run("min(err) < 2%", err=r).status == PASS
     assert run("count(err) == 3", err=r).status == PASS
+
+
+@pytest.mark.parametrize("blind", [None, math.nan])
+@pytest.mark.parametrize("fn", ["max", "min", "sum", "avg", "count"])
+def test_one_blind_series_makes_the_aggregate_unknown(fn: str, blind: float | None) -> None:
+    # Dropping it would let max() read the healthy series while the worst one is unseen.
+    result = run(f"{fn}(err) < 1%", err=multi("err", 0.001, blind, 0.002))
+    assert result.status == UNKNOWN
+    assert result.detail == f"{fn}(err): 1 of 3 series have no value (pod=p1)"
+    assert result.values == {f"{fn}(err)": None}
+
+
+@pytest.mark.parametrize(
+    ("expr", "signal", "detail"),
+    [
+        ("error_rate < 1%", reading("error_rate", -math.inf), "error_rate = -inf (implausible)"),
+        ("error_rate < 1%", reading("error_rate", -0.2),
+         "error_rate = -0.2 (implausible: compared with 1%)"),
+        ("error_rate < 0.01", reading("error_rate", -0.2, unit="ratio"),
+         "error_rate = -0.2 (implausible: a ratio value is never negative)"),
+        ("max(error_rate) < 1%", multi("error_rate", 0.001, -math.inf),
+         "max(error_rate) = -inf (implausible) in series pod=p1"),
+        ("p95 < 500ms", reading("p95", -math.inf, unit="seconds"),
+         "p95 = -inf (implausible)"),
+        ("not (error_rate > 1%)", reading("error_rate", -1.0),
+         "error_rate = -1 (implausible: compared with 1%)"),
+    ],
+)
+def test_minus_inf_and_negative_ratios_are_unknown(expr: str, signal: Reading,
+                                                    detail: str) -> None:
+    result = run(expr, error_rate=signal, p95=signal)
+    assert result.status == UNKNOWN
+    assert result.detail == detail
+
+
+def test_negative_values_stay_usable_where_a_sign_means_something() -> None:
+    assert run("delta > -5", delta=-2.0).status == PASS  # no unit: a plain number
+    assert run("temp > -10", temp=reading("temp", -3.0, unit="°C")).status == PASS
+    assert run("lat < 500ms", lat=reading("lat", math.inf, unit="seconds")).status == FAIL
 
 
 def test_aggregates_on_single_value_reading() -> None:
