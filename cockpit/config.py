@@ -368,6 +368,30 @@ class RollbackConfig(Section):
         return self
 
 
+def _store_url(value: str) -> str:
+    if "://" in value and not re.match(r"^(sqlite:///|postgres(ql)?://)", value):
+        scheme = value.split("://", 1)[0]
+        raise ValueError(f"{scheme}:// is not a store: use sqlite:///PATH or postgresql://...")
+    return value
+
+
+class StoreConfig(Section):
+    """`store:` as a mapping: the URL and where its password comes from (never the file).
+
+    Without password_env/password_file, libpq's own ways apply (PGPASSWORD, PGPASSFILE,
+    ~/.pgpass). `journal` is the local file events wait in while the shared log is away.
+    """
+
+    url: Annotated[str, AfterValidator(_store_url)]
+    password_env: str | None = None
+    password_file: ConfigPath | None = None
+    journal: ConfigPath | None = None
+
+
+def _store_section(value: Any) -> Any:
+    return {"url": value} if isinstance(value, str) else value
+
+
 class LaunchConfig(Section):
     """The whole launch config file."""
 
@@ -375,9 +399,11 @@ class LaunchConfig(Section):
     window_opens: datetime | None = None
     checklist: ConfigPath
     layout: str | None = None
-    store: str | None = None
+    store: Annotated[StoreConfig | None, BeforeValidator(_store_section)] = None
     bus: str | None = None
     captains: list[str] = Field(default_factory=list)
+    watchers: list[str] = Field(default_factory=list)  # read-only screens for these people
+    read_only: bool = False  # a stakeholder's config: no actions for anyone using it
     bell_on_nogo: bool = True
     http: dict[str, HttpCheck] = Field(default_factory=dict)
     kubernetes: KubernetesConfig | None = None
@@ -408,14 +434,19 @@ class LaunchConfig(Section):
     def base_dir(self) -> Path:
         return self.path.parent if self.path else Path.cwd()
 
+    @property
+    def store_url(self) -> str | None:
+        return self.store.url if self.store is not None else None
+
     def store_path(self) -> Path:
-        """The SQLite event log of this launch (one database per launch)."""
-        if self.store and (self.store.startswith("sqlite:///") or "://" not in self.store):
-            path = Path(os.path.expanduser(self.store.removeprefix("sqlite:///")))
-            return path if path.is_absolute() else self.base_dir / path
-        state = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
-        slug = re.sub(r"[^a-z0-9]+", "-", self.launch.lower()).strip("-") or "launch"
-        return state / "cockpit" / f"{slug}.db"
+        """The local SQLite file of this launch: its event log for a sqlite store, the
+        offline journal's default place (beside the rollback state) for a shared one."""
+        from cockpit.store.spec import default_local_path, sqlite_path
+
+        path = sqlite_path(self.store_url, self.base_dir)
+        if path is None and self.store is not None and self.store.journal is not None:
+            path = self.store.journal
+        return path if path is not None else default_local_path(self.launch)
 
 
 # ---------------------------------------------------------------- errors

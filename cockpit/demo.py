@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fnmatch
-import getpass
 import json
 import os
 import shutil
@@ -37,6 +36,7 @@ from typing import Any
 
 import yaml
 
+from cockpit import identity
 from cockpit.sim.scenario import FAULTS, NAMESPACE, LaunchScenario, Note
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -298,7 +298,7 @@ class Demo:
             "checklist": str(checklist),
             "layout": self.options.layout,
             "store": f"sqlite:///{self.store_path()}",
-            "captains": [os.environ.get("COCKPIT_USER") or getpass.getuser()],
+            "captains": [identity.current().user],
             "http": {"health": {"url": self.urls["health"], "every": "5s", "timeout": "2s"}},
             "kubernetes": {
                 "kubeconfig": str(kubeconfig), "context": CONTEXT, "namespace": NAMESPACE,

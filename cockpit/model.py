@@ -7,10 +7,7 @@ with no server and no screen.
 from __future__ import annotations
 
 import enum
-import getpass
 import math
-import os
-import socket
 import time
 import uuid
 from collections.abc import Mapping
@@ -31,9 +28,10 @@ def new_id() -> str:
 
 
 def whoami() -> str:
-    """`user@host` of this operator, as written into events."""
-    user = os.environ.get("COCKPIT_USER") or getpass.getuser()
-    return f"{user}@{socket.gethostname()}"
+    """`user@host` of this operator, as written into events (the OS account: identity.py)."""
+    from cockpit import identity
+
+    return identity.current().operator
 
 
 @dataclass(frozen=True)

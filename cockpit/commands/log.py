@@ -52,11 +52,14 @@ def _filters(parser: argparse.ArgumentParser) -> None:
 
 
 def _store(args: argparse.Namespace):  # noqa: ANN202
+    from cockpit import store
     from cockpit.store import open_store
-    from cockpit.store.sqlite import SqliteStore
 
     if args.store and not args.config:
-        return SqliteStore(args.store), None
+        try:
+            return store.open(args.store), None
+        except ValueError as exc:
+            raise Abort([f"--store: {exc}"]) from None
     config = config_from(args)
     try:
         return open_store(config, args.store), config

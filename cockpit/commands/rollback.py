@@ -60,15 +60,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _open_store(config: Any) -> Any:
-    try:
-        from cockpit.store import open_store  # type: ignore[attr-defined]  # noqa: PLC0415
-    except ImportError:
-        open_store = None
-    if open_store is not None:
-        return open_store(config)
-    from cockpit.store.sqlite import SqliteStore  # noqa: PLC0415
+    from cockpit.store import open_store  # noqa: PLC0415
 
-    return SqliteStore(config.store_path())
+    return open_store(config)
 
 
 def _err(message: str) -> None:

@@ -26,13 +26,17 @@ from cockpit.rollback.plan import Plan
 EXIT_RUNNER_ERROR = 70  # EX_SOFTWARE: the runner itself failed, not the command
 
 
-def _open_store(spec: str | None) -> Any:
-    """The SQLite event log named in the request, or None (then the cockpit records the end)."""
-    if not spec or not spec.startswith("sqlite:///"):
+def _open_store(spec: str | dict[str, Any] | None) -> Any:
+    """The event log named in the request (store.open, as everybody), or None."""
+    if not spec:
         return None
-    from cockpit.store.sqlite import SqliteStore  # noqa: PLC0415
+    from cockpit import store  # noqa: PLC0415
 
-    return SqliteStore(Path(os.path.expanduser(spec.removeprefix("sqlite:///"))))
+    if isinstance(spec, str):
+        return store.open(spec)
+    journal = spec.get("journal")
+    return store.open(spec, launch=str(spec.get("launch") or "launch"),
+                      journal=Path(journal) if journal else None)
 
 
 def _run_helm(plan: Plan, emit: Callable[[str], None]) -> int:

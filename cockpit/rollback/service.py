@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -50,13 +49,15 @@ def state_dir_for(config: Any) -> Path:
     return store_path.with_name(store_path.stem + ".rollback")
 
 
-def store_spec(config: Any) -> str | None:
-    """The SQLite log the runner records the end event in itself; None for other stores
-    (then the cockpit that follows the rollback, or the next one started, records it)."""
-    store = getattr(config, "store", None)
-    if store and re.match(r"^[a-z][a-z0-9+]*://", store) and not store.startswith("sqlite:///"):
+def store_spec(config: Any) -> dict[str, Any] | None:
+    """The event log the runner records the end event in itself: the config's store
+    (names of its secrets, never the secrets), the launch and its local journal."""
+    if not hasattr(config, "store_path"):
         return None
-    return f"sqlite:///{config.store_path()}"
+    from cockpit.store import spec_of  # noqa: PLC0415
+
+    return {**spec_of(config).as_dict(), "launch": config.launch,
+            "journal": str(config.store_path())}
 
 
 @dataclass
@@ -219,7 +220,6 @@ class Rollbacks:
         # The runner imports cockpit from wherever this process did.
         root = str(Path(__file__).resolve().parents[2])
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
-        env.setdefault("COCKPIT_USER", self.user.split("@", 1)[0])
         return env
 
     def _revalidate(self, plan: Plan) -> None:

@@ -36,7 +36,6 @@ def moto_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": REGION,
         "COCKPIT_ECS_POLL": "0.05",
-        "COCKPIT_USER": "alice",
         # moto marks a service's deployment COMPLETED only when told tasks are running.
         "MOTO_ECS_SERVICE_RUNNING": "2",
     }.items():

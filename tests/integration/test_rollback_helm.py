@@ -13,6 +13,7 @@ from cockpit.rollback.plan import RollbackError, event_id
 from cockpit.rollback.service import Rollbacks
 from cockpit.store.sqlite import SqliteStore
 from tests.support.helm import asr_history, memory_env, real_helm, write_releases
+from tests.support.identity import act_as
 from tests.support.rollback import events_of, load
 
 pytestmark = pytest.mark.integration
@@ -25,7 +26,7 @@ def helm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     for key, value in memory_env(data).items():
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("COCKPIT_HELM", binary)
-    monkeypatch.setenv("COCKPIT_USER", "alice")
+    act_as(monkeypatch, "alice")
     return binary
 
 

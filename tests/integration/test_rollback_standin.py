@@ -22,6 +22,7 @@ from cockpit.rollback.service import NotCaptain, Rollbacks
 from cockpit.rollback.validate import InvalidIdentifier
 from cockpit.store.sqlite import SqliteStore
 from tests.support.helm import asr_history, history_json, make_standin, recorded
+from tests.support.identity import ME, act_as
 from tests.support.rollback import ROOT, events_of, load, write_config
 
 pytestmark = pytest.mark.integration
@@ -35,7 +36,7 @@ ROLLBACK_ARGV = [
 def _use(monkeypatch: pytest.MonkeyPatch, exe: Path, user: str = "alice") -> None:
     monkeypatch.setenv("PATH", f"{exe.parent}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.delenv("COCKPIT_HELM", raising=False)
-    monkeypatch.setenv("COCKPIT_USER", user)
+    act_as(monkeypatch, user)
 
 
 def _wait_for(predicate, what: str, limit: float = 30.0) -> None:  # noqa: ANN001
@@ -46,8 +47,8 @@ def _wait_for(predicate, what: str, limit: float = 30.0) -> None:  # noqa: ANN00
         time.sleep(0.02)
 
 
-def _cli(config: Path, *args: str, user: str = "alice", **kw) -> subprocess.Popen[str]:  # noqa: ANN003
-    env = {**os.environ, "COCKPIT_USER": user, "PYTHONPATH": str(ROOT)}
+def _cli(config: Path, *args: str, **kw) -> subprocess.Popen[str]:  # noqa: ANN003
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # runs as the OS account, ME
     return subprocess.Popen(
         [sys.executable, "-m", "cockpit", "rollback", str(config), *args],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=str(ROOT), **kw,
@@ -135,8 +136,8 @@ async def test_two_rollbacks_at_once_one_runs_the_other_is_told_who(
     gate = tmp_path / "gate"
     exe, record = make_standin(tmp_path / "bin", history_json(asr_history()), steps=2, gate=gate)
     _use(monkeypatch, exe)
-    config_path = write_config(tmp_path, HELM, captains=["alice", "bob"])
-    config = load(tmp_path, HELM, captains=["alice", "bob"])
+    config_path = write_config(tmp_path, HELM, captains=["alice", "bob", ME])
+    config = load(tmp_path, HELM, captains=["alice", "bob", ME])
     store = SqliteStore(config.store_path())
     alice = Rollbacks(config, store, user="alice@bastion-1")
     run = alice.start(await alice.plan())
@@ -146,7 +147,7 @@ async def test_two_rollbacks_at_once_one_runs_the_other_is_told_who(
     assert held.value.info.holder.startswith("alice@")
     assert "alice@" in str(held.value) and "rolling back since" in str(held.value)
     # The same from another process (the headless CLI): exit 75, the holder named.
-    proc = _cli(config_path, "--yes", user="bob")
+    proc = _cli(config_path, "--yes")
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 75, (out, err)
     assert "alice@" in err and "not started" in err
@@ -171,7 +172,7 @@ async def test_non_captain_cannot_execute_and_it_is_logged(tmp_path: Path, monke
     assert len(denied) == 1 and denied[0].author.startswith("mallory@")
     assert denied[0].data["captains"] == ["alice"] and denied[0].data["rollback_id"] == plan.id
     assert rollbacks.journals() == [] and rollbacks.holder() is None
-    proc = _cli(tmp_path / "launch.yaml", "--yes", user="mallory")
+    proc = _cli(tmp_path / "launch.yaml", "--yes")
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 77 and "not a captain" in err
     assert all(argv[0] == "history" for argv in recorded(record))

@@ -10,6 +10,7 @@ import yaml
 from cockpit.config import LaunchConfig, load_config
 from cockpit.model import Event
 from cockpit.store.sqlite import SqliteStore
+from tests.support.identity import ME
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,7 +26,7 @@ def write_config(
         "launch": "asr v2.3 GA (test)",
         "checklist": str(ROOT / "checklists" / "launch-day.yaml"),
         "store": f"sqlite:///{tmp / 'events.db'}",
-        "captains": ["alice"] if captains is None else captains,
+        "captains": ["alice", ME] if captains is None else captains,
         "rollback": rollback,
     }
     path = tmp / name

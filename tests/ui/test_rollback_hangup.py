@@ -18,6 +18,7 @@ from cockpit.rollback import journal
 from cockpit.rollback.service import Rollbacks
 from cockpit.store.sqlite import SqliteStore
 from cockpit.ui.app import CockpitApp
+from tests.support.identity import ME
 from tests.support.helm import asr_history, history_json, make_standin, recorded
 from tests.support.pty_app import PtyApp
 from tests.support.ui import CHECKLIST, FakeSource, layouts, screen_text
@@ -32,7 +33,7 @@ def _config(tmp: Path) -> Path:
         "launch": "hangup rollback",
         "checklist": "checklist.yaml",
         "store": f"sqlite:///{tmp / 'events.db'}",
-        "captains": ["captain"],
+        "captains": [ME],
         "http": {"api": {"url": "http://127.0.0.1:9/healthz", "every": "1h"}},
         "rollback": {"helm": {"release": "asr", "namespace": "asr"}},
     }))  # fmt: skip
@@ -51,7 +52,7 @@ async def test_rollback_survives_hangup_and_kill(tmp_path: Path) -> None:
     gate = tmp_path / "gate"
     exe, record = make_standin(tmp_path / "bin", history_json(asr_history()), steps=3, gate=gate)
     config_path = _config(tmp_path)
-    env = {"COCKPIT_USER": "captain", "PATH": f"{exe.parent}{os.pathsep}{os.environ['PATH']}"}
+    env = {"PATH": f"{exe.parent}{os.pathsep}{os.environ['PATH']}"}
     term = PtyApp([COCKPIT, "run", str(config_path), "--layout", "compact"], 100, 30,
                   env=env, cwd=str(tmp_path))  # fmt: skip
     try:

@@ -19,6 +19,7 @@ from cockpit.store.sqlite import SqliteStore
 from cockpit.ui.app import CockpitApp
 from cockpit.ui.screens.rollback import RollbackScreen
 from tests.support.helm import asr_history, history_json, make_standin, recorded
+from tests.support.identity import act_as
 from tests.support.ui import CHECKLIST, FakeSource, layouts, screen_text, up
 
 SIZES = [(80, 24), (160, 50)]
@@ -45,7 +46,7 @@ def standin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path
     exe, record = make_standin(tmp_path / "bin", history_json(asr_history()), steps=2, gate=gate)
     monkeypatch.setenv("PATH", f"{exe.parent}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.delenv("COCKPIT_HELM", raising=False)
-    monkeypatch.setenv("COCKPIT_USER", "alice")
+    act_as(monkeypatch, "alice")
     return gate, record
 
 
@@ -121,7 +122,7 @@ async def test_from_no_go_to_a_verified_rollback(tmp_path: Path, standin, size) 
 
 async def test_non_captain_sees_the_plan_read_only(tmp_path: Path, standin, monkeypatch) -> None:  # noqa: ANN001
     _, record = standin
-    monkeypatch.setenv("COCKPIT_USER", "mallory")
+    act_as(monkeypatch, "mallory")
     engine = _launch(tmp_path, ["alice"])
     app = CockpitApp(engine, layouts("compact"), start_engine=False)
     async with app.run_test(size=(80, 24)) as pilot:

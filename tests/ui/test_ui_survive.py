@@ -13,6 +13,7 @@ from pathlib import Path
 from cockpit.model import EventKind, Status
 from cockpit.store.sqlite import SqliteStore
 from cockpit.ui.app import CockpitApp
+from tests.support.identity import ME
 from tests.support.pty_app import PtyApp
 from tests.support.ui import (
     cursor_to,
@@ -90,7 +91,7 @@ def test_sighup_exits_promptly_and_loses_no_committed_event(tmp_path: Path) -> N
     threading.Thread(target=server.serve_forever, daemon=True).start()
     config = _launch(tmp_path, server.server_address[1])
     term = PtyApp([COCKPIT, "run", str(config), "--layout", "compact"], 100, 30,
-                  env={"COCKPIT_USER": "captain"}, cwd=str(tmp_path))
+                  env={}, cwd=str(tmp_path))
     try:
         term.wait_for(lambda s: "Checklist" in s and "hangup test" in s, 30)
         term.write("n")
@@ -121,7 +122,7 @@ def test_sighup_exits_promptly_and_loses_no_committed_event(tmp_path: Path) -> N
     assert committed <= {e.id for e in events}
     notes = [e for e in events if e.kind == EventKind.NOTE]
     assert [n.message for n in notes] == ["before the hangup"]
-    assert notes[0].author.startswith("captain@")
+    assert notes[0].author.startswith(f"{ME}@")
     # A clean exit: the engine stopped and said so.
     assert events[-1].kind == EventKind.SESSION and "stopped" in events[-1].message
     assert os.path.getsize(tmp_path / "events.db") > 0

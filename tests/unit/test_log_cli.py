@@ -7,6 +7,7 @@ import json
 from cockpit.cli import main
 from cockpit.model import Event, EventKind, Severity
 from cockpit.store.sqlite import SqliteStore
+from tests.support.identity import act_as
 from tests.support.launch import write_launch
 
 CHECKLIST = "title: t\nsections:\n  - title: s\n    items:\n      - {id: a, text: A}\n"
@@ -14,7 +15,7 @@ CHECKLIST = "title: t\nsections:\n  - title: s\n    items:\n      - {id: a, text
 
 def test_add_list_and_export(tmp_path, capsys, monkeypatch):
     config = write_launch(tmp_path, CHECKLIST, name="asr v2.3 GA")
-    monkeypatch.setenv("COCKPIT_USER", "carol")
+    act_as(monkeypatch, "carol")
     store = SqliteStore(tmp_path / "events.db")
     store.append(Event(EventKind.VERDICT, "verdict GO", data={"verdict": "GO"}, at=1000.0,
                        author="alice@b1"))

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from cockpit.rollback.lock import LockHeld, RollbackLock, pid_alive
+from tests.support.identity import act_as
 
 
 def _dead_pid() -> int:
@@ -23,9 +24,9 @@ def _dead_pid() -> int:
 
 def test_second_caller_is_told_who_holds_it(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
     lock = RollbackLock(tmp_path / "rollback.lock")
-    monkeypatch.setenv("COCKPIT_USER", "alice")
+    act_as(monkeypatch, "alice")
     lock.acquire("r1")
-    monkeypatch.setenv("COCKPIT_USER", "bob")
+    act_as(monkeypatch, "bob")
     with pytest.raises(LockHeld) as held:
         RollbackLock(tmp_path / "rollback.lock").acquire("r2")
     info = held.value.info
