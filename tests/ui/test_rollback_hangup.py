@@ -18,8 +18,8 @@ from cockpit.rollback import journal
 from cockpit.rollback.service import Rollbacks
 from cockpit.store.sqlite import SqliteStore
 from cockpit.ui.app import CockpitApp
-from tests.support.identity import ME
 from tests.support.helm import asr_history, history_json, make_standin, recorded
+from tests.support.identity import ME
 from tests.support.pty_app import PtyApp
 from tests.support.ui import CHECKLIST, FakeSource, layouts, screen_text
 
