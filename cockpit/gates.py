@@ -832,7 +832,7 @@ class Gate:
 class Operand:
     """One side of a comparison: a signal (maybe aggregated) or a literal as written."""
 
-    kind: str  # "signal" | "number" | "bool" | "other"
+    kind: str  # "signal" | "number" | "bool" | "text" | "other"
     text: str  # the signal's name (or `max(name)`), or the literal as written
     name: str | None = None  # the signal read
     fn: str | None = None  # the aggregate applied to it
@@ -855,6 +855,8 @@ def _operand(node: object) -> Operand:
         return Operand("number", node.text, unit=node.unit)
     if isinstance(node, _Bool):
         return Operand("bool", "true" if node.value else "false")
+    if isinstance(node, _Str):
+        return Operand("text", _quote(node.value))
     return Operand("other", str(getattr(node, "text", "?")))
 
 

@@ -27,12 +27,14 @@ _SIGNAL_DIMENSION: dict[str, str] = {
     "°C": "temperature",
     "W": "power",
     "code": "status code",
+    "text": "text",  # versions, statuses, image tags: compared with "..." only
 }
 # A gate literal's suffix -> its dimension (`k`, `M` and none: a bare number).
 _LITERAL_DIMENSION: dict[str, str] = {"ms": "duration", "s": "duration", "m": "duration",
                                       "h": "duration", "%": "ratio"}
 _EXAMPLE = {"duration": "500ms or 2s", "ratio": "1% or 0.01", "count": "3", "rate": "100",
-            "bool": "true", "temperature": "85", "power": "300", "status code": "200"}
+            "bool": "true", "text": '"2.4.0"', "temperature": "85", "power": "300",
+            "status code": "200"}
 
 
 def dimension(unit: str | None) -> str | None:
@@ -44,6 +46,8 @@ def _describe(dim: str, unit: str | None) -> str:
     article = "an" if dim[0] in "aeiou" else "a"
     if dim == "bool":
         return "true/false"
+    if dim == "text":
+        return "text"
     return f"{article} {dim}" + (f" ({unit})" if unit and unit != dim else "")
 
 
@@ -60,6 +64,8 @@ def _side(op: Operand, unit_of: Callable[[str], str | None]) -> tuple[str | None
         return dim, f"{op.text} is {_describe(dim, op.unit)}" if dim else op.text
     if op.kind == "bool":
         return "bool", f"{op.text} is true/false"
+    if op.kind == "text":
+        return "text", f"{op.text} is text"
     return None, op.text
 
 

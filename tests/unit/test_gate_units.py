@@ -84,3 +84,16 @@ def test_the_reference_config_and_shipped_checklists_have_no_unit_mismatch():
     assert unit_of("p95_latency") == "seconds"  # the reference's queries say their units
     for path in sorted((root / "checklists").glob("*.yaml")):
         assert unit_problems(load_checklist(path), unit_of) == [], path.name
+
+
+def test_text_compares_with_text_only():
+    units = {**UNITS, "release.app_version": "text", "release.revision": "count"}
+
+    def found(expr: str) -> list[str]:
+        return gate_problems(parse(expr), units.get)
+
+    assert found('release.app_version == "2.4.0"') == []
+    [problem] = found('release.revision == "5"')
+    assert "release.revision is a count" in problem and '"5" is text' in problem
+    [problem] = found("release.app_version == true")
+    assert "release.app_version is text" in problem and '"2.4.0"' in problem
