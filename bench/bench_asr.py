@@ -30,7 +30,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from cockpit.sim.asr import AsrSim  # noqa: E402
-from cockpit.sources.asr_probe import percentile, run_many, run_probe  # noqa: E402
+from cockpit.sources.asr.probe import percentile, run_many, run_probe  # noqa: E402
 from tests.support.asr import probe_config  # noqa: E402
 
 RUNS = 10

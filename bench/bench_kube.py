@@ -40,7 +40,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from cockpit.config import KubernetesConfig  # noqa: E402
-from cockpit.sources.kube import KubeSource  # noqa: E402
+from cockpit.sources.kube.source import KubeSource  # noqa: E402
 
 PODS = int(os.environ.get("BENCH_KUBE_PODS", "5000"))
 RATE = float(os.environ.get("BENCH_KUBE_RATE", "100"))

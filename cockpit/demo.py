@@ -206,7 +206,7 @@ class Demo:
     def _start(self) -> None:
         from cockpit.sim.asr import AsrSim, RecognizerUnavailable, SimFaults
         from cockpit.sim.helm import HelmState, write_wrapper
-        from cockpit.sim.kube import KubeSim, write_kubeconfig
+        from cockpit.sim.kube.server import KubeSim, write_kubeconfig
         from cockpit.sim.prometheus import PromSim
 
         opts = self.options

@@ -23,13 +23,9 @@ from cockpit.commands.common import (
     run_command,
 )
 from cockpit.config import AsrProbeConfig, ConfigError
-from cockpit.sources.asr_probe import (
-    AudioFormatError,
-    ProbeResult,
-    percentile,
-    run_many,
-    run_probe,
-)
+from cockpit.sources.asr.clip import AudioFormatError
+from cockpit.sources.asr.probe import percentile, run_many, run_probe
+from cockpit.sources.asr.result import ProbeResult
 from cockpit.ui.text import visible
 
 EXIT_PASS, EXIT_FAIL = exits.OK, exits.FAILED

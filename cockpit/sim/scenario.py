@@ -116,7 +116,7 @@ def image(deployment: str, version: str) -> str:
 class LaunchScenario:
     """The script, its faults, and the values every simulator answers with.
 
-    `cluster` is a `cockpit.sim.kube.Cluster`, `asr_faults` the ASR sim's `SimFaults`,
+    `cluster` is a `cockpit.sim.kube.cluster.Cluster`, `asr_faults` the ASR sim's `SimFaults`,
     `prom` the PromSim (for its outage flag), `helm` a `HelmState` (the deployed
     release), all optional so parts can be tested alone.
     """

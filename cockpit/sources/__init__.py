@@ -23,11 +23,11 @@ def build_sources(config: LaunchConfig) -> list[Source]:
 
         sources.append(build_gpu_source(config))
     if config.asr_probe is not None:
-        from cockpit.sources.asr_probe import AsrProbeSource
+        from cockpit.sources.asr.source import AsrProbeSource
 
         sources.append(AsrProbeSource(config.asr_probe))
     if config.kubernetes is not None:
-        from cockpit.sources.kube import KubeSource
+        from cockpit.sources.kube.source import KubeSource
 
         sources.append(KubeSource(config.kubernetes))
     return sources

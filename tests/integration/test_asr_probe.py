@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from cockpit.sources.asr_probe import AsrProbeSource, ProbeProgress, run_probe
+from cockpit.sources.asr.probe import run_probe
+from cockpit.sources.asr.result import ProbeProgress
+from cockpit.sources.asr.source import AsrProbeSource
 from cockpit.ui.text import plain
 from tests.support import asr as support
 from tests.support.asr import EXPECTED, probe_config

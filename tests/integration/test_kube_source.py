@@ -11,7 +11,7 @@ from cockpit.checklist import load_checklist
 from cockpit.config import LaunchConfig
 from cockpit.engine import Engine
 from cockpit.model import EventKind, VerdictKind
-from cockpit.sources.kube import KubeSource
+from cockpit.sources.kube.source import KubeSource
 from cockpit.store.sqlite import SqliteStore
 from tests.support.kube import (
     NS,
@@ -405,7 +405,7 @@ def test_label_selector(tmp_path: Path) -> None:
 
 
 def test_lists_in_pages_from_one_snapshot(tmp_path: Path, monkeypatch) -> None:
-    from cockpit.sources.kube import Reflector
+    from cockpit.sources.kube.watch import Reflector
 
     monkeypatch.setattr(Reflector, "PAGE_SIZE", 7)
     with clusters(tmp_path, "prod-eu") as (sims, kc):

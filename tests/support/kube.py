@@ -10,9 +10,9 @@ from typing import Any
 
 from cockpit.config import KubernetesConfig
 from cockpit.model import Reading
-from cockpit.sim.kube import KubeSim, write_kubeconfig
-from cockpit.sources.kube import KubeSource
-from cockpit.sources.kube_model import KubeView
+from cockpit.sim.kube.server import KubeSim, write_kubeconfig
+from cockpit.sources.kube.source import KubeSource
+from cockpit.sources.kube.view import KubeView
 
 NS = "asr"
 

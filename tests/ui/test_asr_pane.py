@@ -16,7 +16,8 @@ from textual.widgets import Static
 from cockpit.config import AsrProbeConfig
 from cockpit.engine import SourceStatus
 from cockpit.model import Reading
-from cockpit.sources.asr_probe import AsrProbeSource, ProbeProgress, ProbeResult
+from cockpit.sources.asr.result import ProbeProgress, ProbeResult
+from cockpit.sources.asr.source import AsrProbeSource
 from cockpit.ui.panes import pane_class
 from cockpit.ui.panes.asr import AsrPane, render
 from cockpit.ui.spark import sparkline

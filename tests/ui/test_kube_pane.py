@@ -15,9 +15,10 @@ from textual.geometry import Region
 from textual.widget import Widget
 
 from cockpit.engine import SourceStatus
-from cockpit.sim.kube import Cluster
-from cockpit.sources.kube import _readings
-from cockpit.sources.kube_model import KubeStore, ScopeState
+from cockpit.sim.kube.cluster import Cluster
+from cockpit.sources.kube.signals import kube_readings
+from cockpit.sources.kube.store import KubeStore
+from cockpit.sources.kube.view import ScopeState
 from cockpit.ui.panes import pane_class
 from cockpit.ui.panes.pods import PodList, PodsPane
 from cockpit.ui.screens.event import TextScreen
@@ -35,7 +36,7 @@ class FakeEngine:
         self.update()
 
     def update(self) -> None:
-        self.readings = {r.name: r for r in _readings("kube", self.store.view(), 0.0)}
+        self.readings = {r.name: r for r in kube_readings("kube", self.store.view(), 0.0)}
 
     def source_status(self, name: str) -> SourceStatus:
         return SourceStatus("live", age=1.0)

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from cockpit.sources.asr_protocols import (
+from cockpit.sources.asr.protocols import (
     GenericProtocol,
     GenericSpec,
     ProtocolError,

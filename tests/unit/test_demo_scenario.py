@@ -10,7 +10,7 @@ import pytest
 from cockpit.demo import parse_fault
 from cockpit.sim.asr import SimFaults
 from cockpit.sim.helm import HelmState
-from cockpit.sim.kube import Cluster
+from cockpit.sim.kube.cluster import Cluster
 from cockpit.sim.scenario import (
     FAULT_AT,
     HEAL_AFTER,

@@ -9,8 +9,8 @@ from pydantic import ValidationError
 
 from cockpit.config import KubernetesConfig
 from cockpit.redact import redact
-from cockpit.sim.kube import write_kubeconfig
-from cockpit.sources import kube
+from cockpit.sim.kube.server import write_kubeconfig
+from cockpit.sources.kube import targets as kube
 
 
 def test_in_cluster_when_no_kubeconfig_in_a_pod(tmp_path: Path, monkeypatch) -> None:

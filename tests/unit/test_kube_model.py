@@ -4,17 +4,11 @@ the simulator's cluster model (no HTTP)."""
 
 from __future__ import annotations
 
-from cockpit.sim.kube import Cluster
-from cockpit.sources.kube import _readings
-from cockpit.sources.kube_model import (
-    KubeStore,
-    ScopeState,
-    image_tag,
-    rollout_row,
-    slim_deployment,
-    slim_pod,
-    slim_replicaset,
-)
+from cockpit.sim.kube.cluster import Cluster
+from cockpit.sources.kube.objects import image_tag, slim_deployment, slim_pod, slim_replicaset
+from cockpit.sources.kube.signals import kube_readings
+from cockpit.sources.kube.store import KubeStore
+from cockpit.sources.kube.view import ScopeState, rollout_row
 
 NS = "asr"
 
@@ -137,20 +131,20 @@ def test_readings_per_deployment_and_errors() -> None:
     for res in ("pods", "replicasets", "deployments"):
         store.replace("eu", res, NS, c.objects(res, NS))
         store.set_scope(ScopeState("eu", res, NS, "ok", synced=True))
-    rs = {r.name: r for r in _readings("kube", store.view(), 0.0)}
+    rs = {r.name: r for r in kube_readings("kube", store.view(), 0.0)}
     assert rs["pods.total"].value == 3 and rs["pods.total.gw"].value == 2
     assert rs["rollout.complete.worker"].value is True
     assert "pods.total.eu" not in rs  # per cluster only when there are several
     assert rs["pods.total"].detail is store.view()
 
     store.set_scope(ScopeState("eu", "pods", NS, "forbidden", "403 Forbidden: cannot list pods"))
-    rs = {r.name: r for r in _readings("kube", store.view(), 0.0)}
+    rs = {r.name: r for r in kube_readings("kube", store.view(), 0.0)}
     assert rs["pods.total"].error == "eu: 403 Forbidden: cannot list pods"
     assert rs["rollout.complete"].value is True  # deployments are still readable
 
     # Reconnecting after a sync: values kept, dated when the watch went down.
     store.set_scope(ScopeState("eu", "pods", NS, "reconnecting", "drop", synced=True, good_at=5.0))
-    rs = {r.name: r for r in _readings("kube", store.view(), 100.0)}
+    rs = {r.name: r for r in kube_readings("kube", store.view(), 100.0)}
     assert rs["pods.total"].value == 3 and rs["pods.total"].at == 5.0
     assert rs["rollout.complete"].at == 100.0
 
@@ -160,7 +154,7 @@ def test_incremental_rows_and_counts_match_a_full_recount() -> None:
     rows, counters per deployment and cluster) equals a recount from scratch."""
     import random
 
-    from cockpit.sources.kube_model import pod_counts, pod_sort_key
+    from cockpit.sources.kube.view import pod_counts, pod_sort_key
 
     rnd = random.Random(3)
     now = [1_000_000.0]
@@ -217,7 +211,7 @@ def test_incremental_rows_and_counts_match_a_full_recount() -> None:
 
 def test_log_events_are_transitions_without_storms() -> None:
     from cockpit.config import KubernetesConfig
-    from cockpit.sources.kube import KubeSource
+    from cockpit.sources.kube.source import KubeSource
 
     c = Cluster()
     for i in range(8):

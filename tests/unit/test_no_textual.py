@@ -8,8 +8,8 @@ import sys
 HEADLESS = [
     "cockpit.engine", "cockpit.config", "cockpit.checklist", "cockpit.gates", "cockpit.model",
     "cockpit.store", "cockpit.store.sqlite", "cockpit.sources", "cockpit.sources.http",
-    "cockpit.sources.prometheus", "cockpit.sources.kube", "cockpit.sources.gpu",
-    "cockpit.sources.asr_probe", "cockpit.rollback", "cockpit.cli",
+    "cockpit.sources.prometheus", "cockpit.sources.kube.source", "cockpit.sources.gpu",
+    "cockpit.sources.asr.source", "cockpit.rollback", "cockpit.cli",
     "cockpit.commands.check", "cockpit.commands.validate", "cockpit.commands.log",
     "cockpit.commands.probe", "cockpit.commands.rollback", "cockpit.commands.checklist",
 ]

@@ -10,7 +10,7 @@ from cockpit.model import EventKind, ItemState, Reading, Status, Verdict, Verdic
 from cockpit.rollback.ecs import deployment_state
 from cockpit.rollback.plan import Plan, Revision, event_id
 from cockpit.rollback.verify import Expectation, evaluate, watch
-from cockpit.sources.kube_model import RolloutRow
+from cockpit.sources.kube.view import RolloutRow
 from cockpit.store.sqlite import SqliteStore
 
 END = 1_000.0

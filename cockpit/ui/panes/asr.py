@@ -25,7 +25,9 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Static
 
-from cockpit.sources.asr_probe import AsrDetail, ProbeProgress, ProbeResult, WordOp, words
+from cockpit.sources.asr.result import ProbeProgress, ProbeResult
+from cockpit.sources.asr.source import AsrDetail
+from cockpit.sources.asr.wer import WordOp, words
 from cockpit.ui.panes import register_pane
 from cockpit.ui.panes.base import Pane, format_age_coarse, update_if_changed
 from cockpit.ui.spark import sparkline

@@ -30,17 +30,15 @@ from textual.widget import Widget
 from textual.widgets import Static
 
 from cockpit.redact import redact
-from cockpit.sources.kube_model import (
+from cockpit.sources.kube.objects import (
     RANK_CRASHLOOP,
     RANK_FAILED,
     RANK_IMAGE,
     RANK_NOT_READY,
     RANK_PENDING,
     RANK_TERMINATING,
-    KubeView,
-    PodRow,
-    RolloutRow,
 )
+from cockpit.sources.kube.view import KubeView, PodRow, RolloutRow
 from cockpit.ui.panes import register_pane
 from cockpit.ui.panes.base import Changes, Pane, format_age, update_if_changed
 from cockpit.ui.text import plain

@@ -1,4 +1,4 @@
-"""The streaming ASR smoke probe, and the source that runs it on a schedule.
+"""One streaming ASR smoke probe over the service's WebSocket, and several at once.
 
 Dashboards say the service answers; this says it *works*: it streams a
 reference clip over the service's WebSocket at real-time pace and reads the
@@ -13,18 +13,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
-import re
-import shlex
 import ssl
 import time
-import wave
-from collections import deque
 from collections.abc import AsyncIterator, Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import jiwer
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import (
     ConnectionClosed,
@@ -34,193 +28,14 @@ from websockets.exceptions import (
 )
 
 from cockpit.config import AsrProbeConfig, ConfigError, read_secret
-from cockpit.model import Event, EventKind, Reading, Severity, now
 from cockpit.redact import redact
-from cockpit.sources.asr_protocols import (
-    AsrProtocol,
-    GenericSpec,
-    ProtocolError,
-    make_protocol,
-)
+from cockpit.sources.asr.clip import AudioFormatError, Clip, expected_text, load_clip
+from cockpit.sources.asr.protocols import AsrProtocol, GenericSpec, ProtocolError, make_protocol
+from cockpit.sources.asr.result import ProbeProgress, ProbeResult
+from cockpit.sources.asr.wer import word_error_rate
 
-SIGNALS = ("asr.ok", "asr.wer", "asr.first_partial", "asr.final_latency", "asr.connect")
 STREAM_SLACK = 5.0  # seconds beyond the clip's (sped-up) length for sending it all
 CLOSE_TIMEOUT = 2.0
-
-# ------------------------------------------------------------------ the clip
-
-
-class AudioFormatError(ValueError):
-    """The reference clip is not what the protocol streams; says how to convert it."""
-
-
-@dataclass(frozen=True)
-class Clip:
-    path: Path
-    pcm: bytes
-    sample_rate: int
-
-    @property
-    def seconds(self) -> float:
-        return len(self.pcm) / (2 * self.sample_rate)
-
-
-def load_clip(path: Path, sample_rate: int = 16000, protocol: str = "vosk") -> Clip:
-    """The clip's PCM16 mono samples, or an AudioFormatError naming file, format and fix."""
-    want = f"{sample_rate} Hz mono 16-bit PCM WAV"
-    convert = (
-        f"sox {shlex.quote(str(path))} -r {sample_rate} -c 1 -b 16 -e signed-integer "
-        f"{shlex.quote(str(path.with_name(path.stem + f'-{sample_rate // 1000}k.wav')))}"
-    )
-    try:
-        with wave.open(str(path), "rb") as w:
-            rate, channels, width = w.getframerate(), w.getnchannels(), w.getsampwidth()
-            frames = w.readframes(w.getnframes())
-    except FileNotFoundError:
-        raise AudioFormatError(f"{path}: no such file (asr_probe.audio)") from None
-    except (wave.Error, EOFError) as exc:
-        raise AudioFormatError(
-            f"{path}: not a PCM WAV file ({exc}); the {protocol} protocol streams {want}. "
-            f"Convert it with: {convert}"
-        ) from None
-    if (rate, channels, width) != (sample_rate, 1, 2):
-        raise AudioFormatError(
-            f"{path}: {rate} Hz, {channels} channel{'s' if channels != 1 else ''}, "
-            f"{8 * width}-bit PCM; the {protocol} protocol streams {want}. "
-            f"Convert it with: {convert}"
-        )
-    if not frames:
-        raise AudioFormatError(f"{path}: the WAV file holds no audio")
-    return Clip(path, frames, rate)
-
-
-def expected_text(config: AsrProbeConfig) -> str:
-    """`expect` from the config, else the text file beside the clip (smoke-en.txt)."""
-    if config.expect is not None:
-        return config.expect
-    beside = Path(config.audio).with_suffix(".txt")
-    try:
-        return beside.read_text(encoding="utf-8").strip()
-    except OSError:
-        raise AudioFormatError(
-            f"no expected text: set asr_probe.expect or put it in {beside}"
-        ) from None
-
-
-# ------------------------------------------------------------------ WER and the word diff
-
-
-def words(text: str) -> list[str]:
-    """Words for scoring: lower case, punctuation dropped (ASR casing is no error)."""
-    return re.findall(r"[\w']+", text.lower())
-
-
-@dataclass(frozen=True)
-class WordOp:
-    """One step of the alignment of transcript to expected text."""
-
-    op: str  # "equal" | "substitute" | "delete" | "insert"
-    expected: tuple[str, ...]
-    heard: tuple[str, ...]
-
-
-def word_error_rate(expected: str, transcript: str) -> float:
-    ref, hyp = words(expected), words(transcript)
-    if not ref:
-        return 0.0 if not hyp else 1.0
-    if not hyp:
-        return 1.0
-    return float(jiwer.wer(" ".join(ref), " ".join(hyp)))
-
-
-def word_diff(expected: str, transcript: str) -> list[WordOp]:
-    """The alignment the pane marks: which expected words were missed or misheard."""
-    ref, hyp = words(expected), words(transcript)
-    if not ref or not hyp:
-        ops = []
-        if ref:
-            ops.append(WordOp("delete", tuple(ref), ()))
-        if hyp:
-            ops.append(WordOp("insert", (), tuple(hyp)))
-        return ops
-    out = jiwer.process_words(" ".join(ref), " ".join(hyp))
-    return [
-        WordOp(
-            chunk.type,
-            tuple(ref[chunk.ref_start_idx : chunk.ref_end_idx]),
-            tuple(hyp[chunk.hyp_start_idx : chunk.hyp_end_idx]),
-        )
-        for chunk in out.alignments[0]
-    ]
-
-
-# ------------------------------------------------------------------ results
-
-
-@dataclass(frozen=True)
-class ProbeProgress:
-    """Where a running probe is, for the pane's progress bar."""
-
-    state: str = "idle"  # idle | connecting | streaming | waiting | done
-    sent: float = 0.0  # seconds of audio sent
-    total: float = 0.0  # seconds of audio in the clip
-    partial: str = ""  # latest partial transcript
-
-    @property
-    def fraction(self) -> float:
-        return min(1.0, self.sent / self.total) if self.total else 0.0
-
-
-@dataclass
-class ProbeResult:
-    """One probe run. `ok` only if every phase worked and every threshold held."""
-
-    url: str
-    protocol: str
-    expected: str
-    ok: bool = False
-    reason: str | None = None  # the first reason it failed
-    reasons: list[str] = field(default_factory=list)
-    phase: str | None = None  # the phase it failed in, if a phase failed
-    connect: float | None = None
-    first_partial: float | None = None  # first audio sent -> first words back
-    final_latency: float | None = None  # end of audio -> final transcript
-    total: float | None = None
-    transcript: str = ""
-    wer: float | None = None
-    close_code: int | None = None
-    close_reason: str | None = None
-    partials: int = 0
-    audio_seconds: float = 0.0
-    speed: float = 1.0
-    warnings: list[str] = field(default_factory=list)
-    at: float = field(default_factory=now)
-
-    def fail(self, reason: str, phase: str | None = None) -> None:
-        reason = redact(reason)
-        self.ok = False
-        self.reasons.append(reason)
-        if self.reason is None:
-            self.reason, self.phase = reason, phase
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    def summary(self) -> str:
-        """One line for a log event or a terminal."""
-        head = "PASS" if self.ok else f"FAIL ({self.reason})"
-        parts = [head]
-        for label, value in (
-            ("connect", self.connect),
-            ("first partial", self.first_partial),
-            ("final", self.final_latency),
-        ):
-            if value is not None:
-                parts.append(f"{label} {value * 1000:.0f} ms")
-        if self.wer is not None:
-            parts.append(f"WER {self.wer:.2f}")
-        return ", ".join(parts)
-
 
 class _Fail(Exception):
     def __init__(self, phase: str, reason: str) -> None:
@@ -604,143 +419,3 @@ async def run_many(config: AsrProbeConfig, n: int) -> list[ProbeResult]:
     )
 
 
-# ------------------------------------------------------------------ the source
-
-
-@dataclass(frozen=True)
-class AsrDetail:
-    """What the ASR pane draws; carried on every asr.* reading."""
-
-    result: ProbeResult
-    diff: tuple[WordOp, ...]
-    thresholds: dict[str, float]
-    history: tuple[tuple[float, float], ...]  # (at, final_latency) of past runs
-
-
-class AsrProbeSource:
-    """Runs the probe every `every` seconds and on demand; pass<->fail changes are events."""
-
-    name = "asr"
-
-    def __init__(self, config: AsrProbeConfig, history: int = 240) -> None:
-        self.config = config
-        self.interval = config.every
-        self.stale_after = config.stale_after or (2 * config.every + config.timeout)
-        self.progress = ProbeProgress()
-        self.last: ProbeResult | None = None
-        self._history: deque[tuple[float, float]] = deque(maxlen=history)
-        self._events: list[Event] = []
-        self._listeners: list[ProgressCallback] = []
-        self._lock = asyncio.Lock()
-        self._clip: Clip | None = None
-        self._expected: str | None = None
-
-    def signal_patterns(self) -> list[str]:
-        return list(SIGNALS)
-
-    def add_progress_listener(self, callback: ProgressCallback) -> None:
-        """Called on every chunk and partial while a probe streams (same event loop)."""
-        self._listeners.append(callback)
-
-    def _on_progress(self, progress: ProbeProgress) -> None:
-        self.progress = progress
-        for callback in list(self._listeners):
-            with contextlib.suppress(Exception):
-                callback(progress)
-
-    async def sample(self) -> list[Reading]:
-        async with self._lock:  # the timer and a key press never stream at once
-            if self._clip is None:
-                with contextlib.suppress(AudioFormatError):
-                    self._clip = await asyncio.to_thread(
-                        load_clip,
-                        Path(self.config.audio),
-                        self.config.sample_rate,
-                        self.config.protocol,
-                    )
-            result = await run_probe(
-                self.config, clip=self._clip, on_progress=self._on_progress
-            )
-        self._note(result)
-        return self.readings(result)
-
-    def _note(self, result: ProbeResult) -> None:
-        before = self.last
-        self.last = result
-        if result.final_latency is not None:
-            self._history.append((result.at, result.final_latency))
-        if (before is None and not result.ok) or (before is not None and before.ok != result.ok):
-            if result.ok:
-                message = f"ASR probe passing again: {result.summary()}"
-            else:
-                message = f"ASR probe failing: {result.summary()}"
-            self._events.append(
-                Event(
-                    kind=EventKind.PROBE,
-                    message=redact(message),
-                    severity=Severity.INFO if result.ok else Severity.ERROR,
-                    data={"ok": result.ok, "result": result.to_dict()},
-                )
-            )
-
-    def readings(self, result: ProbeResult) -> list[Reading]:
-        config = self.config
-        detail = AsrDetail(
-            result=result,
-            diff=tuple(word_diff(result.expected, result.transcript)),
-            thresholds={
-                "wer": config.max_wer,
-                "connect": config.max_connect,
-                "first_partial": config.max_first_partial,
-                "final_latency": config.max_final_latency,
-            },
-            history=tuple(self._history),
-        )
-        why = result.reason or "no value"
-
-        def measured(name: str, value: float | None, unit: str) -> Reading:
-            if value is None:
-                return Reading(self.name, name, error=why, at=result.at, unit=unit, detail=detail)
-            return Reading(self.name, name, value=value, at=result.at, unit=unit, detail=detail)
-
-        return [
-            Reading(self.name, "asr.ok", value=result.ok, at=result.at, detail=detail),
-            measured("asr.wer", result.wer, "ratio"),
-            measured("asr.first_partial", result.first_partial, "seconds"),
-            measured("asr.final_latency", result.final_latency, "seconds"),
-            measured("asr.connect", result.connect, "seconds"),
-        ]
-
-    def drain_events(self) -> list[Event]:
-        events, self._events = self._events, []
-        return events
-
-    def history(self, name: str) -> list[tuple[float, float]]:
-        return list(self._history) if name == "asr.final_latency" else []
-
-    async def close(self) -> None:
-        self._listeners.clear()
-
-
-def with_overrides(config: AsrProbeConfig, **changes: Any) -> AsrProbeConfig:
-    """A copy of the config with fields changed (CLI flags, tests)."""
-    return config.model_copy(update=changes)
-
-
-__all__ = [
-    "SIGNALS",
-    "AsrDetail",
-    "AsrProbeSource",
-    "AudioFormatError",
-    "Clip",
-    "ProbeProgress",
-    "ProbeResult",
-    "WordOp",
-    "expected_text",
-    "load_clip",
-    "percentile",
-    "run_many",
-    "run_probe",
-    "word_diff",
-    "word_error_rate",
-]

@@ -1,0 +1,143 @@
+"""The `asr` source: runs the probe on a schedule and on demand; pass<->fail changes are events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cockpit.config import AsrProbeConfig
+from cockpit.model import Event, EventKind, Reading, Severity
+from cockpit.redact import redact
+from cockpit.sources.asr.clip import AudioFormatError, Clip, load_clip
+from cockpit.sources.asr.probe import ProgressCallback, run_probe
+from cockpit.sources.asr.result import ProbeProgress, ProbeResult
+from cockpit.sources.asr.wer import WordOp, word_diff
+
+SIGNALS = ("asr.ok", "asr.wer", "asr.first_partial", "asr.final_latency", "asr.connect")
+# ------------------------------------------------------------------ the source
+
+
+@dataclass(frozen=True)
+class AsrDetail:
+    """What the ASR pane draws; carried on every asr.* reading."""
+
+    result: ProbeResult
+    diff: tuple[WordOp, ...]
+    thresholds: dict[str, float]
+    history: tuple[tuple[float, float], ...]  # (at, final_latency) of past runs
+
+
+class AsrProbeSource:
+    """Runs the probe every `every` seconds and on demand; pass<->fail changes are events."""
+
+    name = "asr"
+
+    def __init__(self, config: AsrProbeConfig, history: int = 240) -> None:
+        self.config = config
+        self.interval = config.every
+        self.stale_after = config.stale_after or (2 * config.every + config.timeout)
+        self.progress = ProbeProgress()
+        self.last: ProbeResult | None = None
+        self._history: deque[tuple[float, float]] = deque(maxlen=history)
+        self._events: list[Event] = []
+        self._listeners: list[ProgressCallback] = []
+        self._lock = asyncio.Lock()
+        self._clip: Clip | None = None
+        self._expected: str | None = None
+
+    def signal_patterns(self) -> list[str]:
+        return list(SIGNALS)
+
+    def add_progress_listener(self, callback: ProgressCallback) -> None:
+        """Called on every chunk and partial while a probe streams (same event loop)."""
+        self._listeners.append(callback)
+
+    def _on_progress(self, progress: ProbeProgress) -> None:
+        self.progress = progress
+        for callback in list(self._listeners):
+            with contextlib.suppress(Exception):
+                callback(progress)
+
+    async def sample(self) -> list[Reading]:
+        async with self._lock:  # the timer and a key press never stream at once
+            if self._clip is None:
+                with contextlib.suppress(AudioFormatError):
+                    self._clip = await asyncio.to_thread(
+                        load_clip,
+                        Path(self.config.audio),
+                        self.config.sample_rate,
+                        self.config.protocol,
+                    )
+            result = await run_probe(
+                self.config, clip=self._clip, on_progress=self._on_progress
+            )
+        self._note(result)
+        return self.readings(result)
+
+    def _note(self, result: ProbeResult) -> None:
+        before = self.last
+        self.last = result
+        if result.final_latency is not None:
+            self._history.append((result.at, result.final_latency))
+        if (before is None and not result.ok) or (before is not None and before.ok != result.ok):
+            if result.ok:
+                message = f"ASR probe passing again: {result.summary()}"
+            else:
+                message = f"ASR probe failing: {result.summary()}"
+            self._events.append(
+                Event(
+                    kind=EventKind.PROBE,
+                    message=redact(message),
+                    severity=Severity.INFO if result.ok else Severity.ERROR,
+                    data={"ok": result.ok, "result": result.to_dict()},
+                )
+            )
+
+    def readings(self, result: ProbeResult) -> list[Reading]:
+        config = self.config
+        detail = AsrDetail(
+            result=result,
+            diff=tuple(word_diff(result.expected, result.transcript)),
+            thresholds={
+                "wer": config.max_wer,
+                "connect": config.max_connect,
+                "first_partial": config.max_first_partial,
+                "final_latency": config.max_final_latency,
+            },
+            history=tuple(self._history),
+        )
+        why = result.reason or "no value"
+
+        def measured(name: str, value: float | None, unit: str) -> Reading:
+            if value is None:
+                return Reading(self.name, name, error=why, at=result.at, unit=unit, detail=detail)
+            return Reading(self.name, name, value=value, at=result.at, unit=unit, detail=detail)
+
+        return [
+            Reading(self.name, "asr.ok", value=result.ok, at=result.at, detail=detail),
+            measured("asr.wer", result.wer, "ratio"),
+            measured("asr.first_partial", result.first_partial, "seconds"),
+            measured("asr.final_latency", result.final_latency, "seconds"),
+            measured("asr.connect", result.connect, "seconds"),
+        ]
+
+    def drain_events(self) -> list[Event]:
+        events, self._events = self._events, []
+        return events
+
+    def history(self, name: str) -> list[tuple[float, float]]:
+        return list(self._history) if name == "asr.final_latency" else []
+
+    async def close(self) -> None:
+        self._listeners.clear()
+
+
+def with_overrides(config: AsrProbeConfig, **changes: Any) -> AsrProbeConfig:
+    """A copy of the config with fields changed (CLI flags, tests)."""
+    return config.model_copy(update=changes)
+
