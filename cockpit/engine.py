@@ -66,6 +66,10 @@ class SourceStatus:
         return "starting"
 
 
+# The verdict's stand-in item when nothing is wrong but GO would be blind (see _blind).
+BLIND_ITEM = "(blind)"
+
+
 class Engine:
     """One launch's live state. Create, `await start()`, read, act, `await stop()`."""
 
@@ -219,6 +223,7 @@ class Engine:
             self.record(Event(EventKind.SOURCE, f"{source.name} is back", Severity.INFO,
                               {"source": source.name}, author=self.author))
         self._notify(Change("status", source.name))
+        self._evaluate()  # a source going down or coming back can change the verdict (_blind)
 
     async def _tick_clock(self) -> None:
         """Re-judge once a second so readings going stale change the verdict on their own."""
@@ -303,6 +308,10 @@ class Engine:
         required = [s for s in states.values() if s.required]
         failing = tuple(s for s in required if s.status == Status.FAIL)
         unknown = tuple(s for s in required if s.status in (Status.UNKNOWN, Status.UNTICKED))
+        if not failing and not unknown:
+            blind = self._blind(required)
+            if blind is not None:
+                unknown = (ItemState(BLIND_ITEM, Status.UNKNOWN, True, detail=blind),)
         kind = VerdictKind.NO_GO if failing else VerdictKind.HOLD if unknown else VerdictKind.GO
         previous = self.verdict
         self.verdict = Verdict(kind, failing, unknown, self.clock())
@@ -321,6 +330,21 @@ class Engine:
                  "failing": [{"item": s.item_id, "detail": s.detail} for s in failing],
                  "unknown": [{"item": s.item_id, "detail": s.detail} for s in unknown]},
                 author=self.author, at=self.verdict.at))
+
+    def _blind(self, required: list[ItemState]) -> str | None:
+        """Why a verdict with nothing failing or unknown still must not be GO, or None.
+
+        GO is a claim made on evidence. A checklist with no required item has none (an
+        empty one, or all optional); and when sources are configured but not one of
+        them is live (all failed, stale or not yet heard from), the cockpit is blind
+        whatever the ticks say. Either way the verdict HOLDs, naming why.
+        """
+        if not required:
+            return "the checklist has no required item: nothing to call GO on"
+        if self.sources and not any(
+                self.source_status(s.name).state == "live" for s in self.sources):
+            return "no source is live (every one failed, stale or not yet sampled)"
+        return None
 
     # ------------------------------------------------------------ operator actions
 

@@ -199,3 +199,42 @@ def test_a_progressing_rollout_holds_a_stalled_one_fails(tmp_path):
     assert [s.item_id for s in engine.verdict.failing] == ["crash"]
     engine.apply(kube(clock.t, complete=True, stalled=False), src)
     assert engine.verdict.kind == VerdictKind.GO
+
+
+# ------------------------------------------------------------------ never GO while blind
+
+
+def test_a_checklist_with_no_required_item_is_never_go(tmp_path):
+    for checklist in ("title: t\nsections: []\n",
+                      "title: t\nsections:\n  - title: s\n    items:\n"
+                      "      - {id: e, text: E, auto: 'error_rate < 1%', required: false}\n"):
+        config = load_config(write_launch(tmp_path, checklist))
+        src = FakeSource("prom", ["error_rate"], [[]], stale_after=15)
+        engine = Engine(config, SqliteStore(config.store_path()), [src], clock=Clock(),
+                        author="alice@bastion")
+        engine._source_failed(src, "connection refused")  # its only source is down
+        assert engine.verdict.kind == VerdictKind.HOLD
+        (why,) = engine.verdict.unknown
+        assert why.item_id == "(blind)" and "no required item" in why.detail
+        engine.apply([Reading("prom", "error_rate", 0.001, engine.clock())], src)
+        assert engine.verdict.kind == VerdictKind.HOLD  # still nothing to call GO on
+
+
+def test_ticked_manual_items_are_not_go_while_every_source_is_down(tmp_path):
+    checklist = "title: t\nsections:\n  - title: s\n    items:\n      - {id: ok, text: OK}\n"
+    config = load_config(write_launch(tmp_path, checklist))
+    src = FakeSource("prom", ["error_rate"], [[]], stale_after=15)
+    clock = Clock()
+    engine = Engine(config, SqliteStore(config.store_path()), [src], clock=clock,
+                    author="alice@bastion")
+    engine.tick("ok")
+    assert engine.verdict.kind == VerdictKind.HOLD  # not heard from the source yet
+    engine._source_failed(src, "connection refused")
+    assert engine.verdict.kind == VerdictKind.HOLD
+    assert "no source is live" in engine.verdict.unknown[0].detail
+    engine.apply([Reading("prom", "error_rate", 0.001, clock.t)], src)
+    engine._set_source_error(src, None)  # what _sample does after a good answer
+    assert engine.verdict.kind == VerdictKind.GO
+    clock.t += 16  # its reading goes stale: blind again
+    engine._evaluate()
+    assert engine.verdict.kind == VerdictKind.HOLD
