@@ -7,7 +7,7 @@ TSTAMP  := $(VENV)/.installed-test
 DSTAMP  := $(VENV)/.installed-demo
 DEMO_ARGS ?=
 
-.PHONY: demo test bench lint system-deps clean
+.PHONY: demo test bench bench-deps lint system-deps clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -36,8 +36,12 @@ test: $(TSTAMP) system-deps
 	$(BIN)/python -m pytest -q -ra
 
 ## make bench: run the benchmarks; figures are printed against their budgets
-bench: $(TSTAMP) system-deps
+bench: $(TSTAMP) system-deps bench-deps
 	$(BIN)/python -m bench
+
+## what only the benchmarks need: the peers bench_peers measures (glances, btop, dolphie)
+bench-deps:
+	@for s in tools/bench.d/*.sh; do [ -e "$$s" ] || continue; bash "$$s" || exit 1; done
 
 ## install the real servers and tools the tests talk to (each script is idempotent)
 system-deps:
@@ -47,4 +51,4 @@ lint: $(TSTAMP)
 	$(BIN)/ruff check cockpit tests bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info
+	rm -rf $(VENV) .venv-peers .pytest_cache build *.egg-info
