@@ -148,6 +148,58 @@ class HttpCheck(Section):
 
 
 
+class TcpCheck(Section):
+    """Is a dependency's port reachable (PostgreSQL, Redis, NATS, Qdrant...), and how fast."""
+
+    address: str  # host:port
+    every: Duration = 10.0
+    timeout: Duration = 3.0
+    stale_after: Duration | None = None
+
+    @field_validator("address")
+    @classmethod
+    def _host_port(cls, v: str) -> str:
+        host, sep, port = v.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError("write host:port, e.g. db.internal:5432")
+        return v
+
+    @property
+    def host(self) -> str:
+        return self.address.rpartition(":")[0].strip("[]")
+
+    @property
+    def port(self) -> int:
+        return int(self.address.rpartition(":")[2])
+
+
+class TlsConfig(Section):
+    """Certificates of every https:// and wss:// endpoint in the config (handshake only)."""
+
+    enabled: bool = True
+    every: Duration = 300.0
+    timeout: Duration = 5.0
+    stale_after: Duration | None = None
+    endpoints: list[str] = Field(default_factory=list)  # more: https://host[:port] or host:port
+    ca_file: ConfigPath | None = None  # for `endpoints` (the others use their own ca_file)
+
+
+class AlertsConfig(Section):
+    """Prometheus alerts (/api/v1/alerts) and rules (/api/v1/rules), via `prometheus:`."""
+
+    every: Duration = 15.0
+    stale_after: Duration | None = None
+    severity_label: str = "severity"
+
+
+class ReleaseConfig(Section):
+    """The deployed release, read from the rollback target (helm status, or ECS)."""
+
+    every: Duration = 30.0
+    timeout: Duration = 20.0
+    stale_after: Duration | None = None
+
+
 class KubernetesConfig(Section):
     """Which clusters, namespaces and pods the kube source lists and watches.
 
@@ -411,13 +463,17 @@ class LaunchConfig(Section):
     gpu: GpuConfig | None = None
     asr_probe: AsrProbeConfig | None = None
     rollback: RollbackConfig | None = None
+    tcp: dict[str, TcpCheck] = Field(default_factory=dict)
+    tls: TlsConfig | None = None  # absent: on, with defaults
+    alerts: AlertsConfig | None = None
+    release: ReleaseConfig | None = None
 
     # Set by load_config, not by the file.
     path: Path | None = Field(default=None, exclude=True)
 
-    @field_validator("http")
+    @field_validator("http", "tcp")
     @classmethod
-    def _check_names(cls, v: dict[str, HttpCheck]) -> dict[str, HttpCheck]:
+    def _check_names(cls, v: dict[str, Any]) -> dict[str, Any]:
         for name in v:
             if not re.match(r"^[a-z][a-z0-9_-]*$", name):
                 raise ValueError(f"check name {name!r}: use lower-case letters, digits, _ or -")
@@ -428,6 +484,11 @@ class LaunchConfig(Section):
         if self.gpu is not None and self.gpu.source == "dcgm" and self.prometheus is None:
             raise ValueError("gpu.source dcgm reads DCGM metrics through Prometheus: add a "
                              "`prometheus:` section, or use gpu.source: nvml on a GPU host")
+        if self.alerts is not None and self.prometheus is None:
+            raise ValueError("alerts are read from Prometheus: add a `prometheus:` section")
+        if self.release is not None and self.rollback is None:
+            raise ValueError("the release is read from the rollback target: add a `rollback:` "
+                             "section (helm or ecs)")
         return self
 
     @property

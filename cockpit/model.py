@@ -129,6 +129,7 @@ class EventKind(enum.StrEnum):
     ROLLBACK_VERIFY = "rollback.verify"
     ROLLBACK_DENIED = "rollback.denied"
     SESSION = "session"  # an operator started / stopped watching
+    RELEASE = "release"  # a revision deployed (helm upgrade, a rollback, a new task definition)
 
 
 @dataclass(frozen=True)

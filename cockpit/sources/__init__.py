@@ -6,7 +6,7 @@ inside the branch that needs them, so a config without Kubernetes never loads it
 
 from __future__ import annotations
 
-from cockpit.config import LaunchConfig
+from cockpit.config import LaunchConfig, TlsConfig
 from cockpit.model import Source
 
 
@@ -30,4 +30,23 @@ def build_sources(config: LaunchConfig) -> list[Source]:
         from cockpit.sources.kube.source import KubeSource
 
         sources.append(KubeSource(config.kubernetes))
+    if config.tcp:
+        from cockpit.sources.tcp import TcpSource
+
+        sources.extend(TcpSource(name, check) for name, check in config.tcp.items())
+    if config.alerts is not None and config.prometheus is not None:
+        from cockpit.sources.alerts import AlertsSource
+
+        sources.append(AlertsSource(config.prometheus, config.alerts))
+    if config.release is not None and config.rollback is not None:
+        from cockpit.sources.release import ReleaseSource
+
+        sources.append(ReleaseSource(config.release, config.rollback.helm, config.rollback.ecs))
+    tls = config.tls or TlsConfig()
+    if tls.enabled:
+        from cockpit.sources.tls import TlsSource, tls_targets
+
+        targets = tls_targets(config)
+        if targets:
+            sources.append(TlsSource(targets, tls))
     return sources

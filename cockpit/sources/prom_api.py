@@ -175,6 +175,10 @@ class PromClient:
             for item in data["result"]
         ]
 
+    async def api_get(self, path: str) -> dict[str, Any]:
+        """The `data` of a parameterless API endpoint (`/api/v1/alerts`, `/api/v1/rules`)."""
+        return await self._call(path, {})
+
     # ------------------------------------------------------------ plumbing
 
     async def _call(self, path: str, params: dict[str, str]) -> dict[str, Any]:
