@@ -37,6 +37,7 @@ from typing import Any
 import yaml
 
 from cockpit import identity
+from cockpit.shipped import shipped_file
 from cockpit.sim.scenario import FAULTS, NAMESPACE, LaunchScenario, Note
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -218,10 +219,10 @@ class Demo:
             self.dir = Path(tempfile.mkdtemp(prefix="cockpit-demo-"))
             (self.dir / OWNER_FILE).write_text(str(os.getpid()), encoding="utf-8")
             self._own_dir = True
-        for need in ("probes/smoke-en.wav", f"checklists/{CHECKLISTS[0]}"):
-            if not (ROOT / need).exists():
-                raise DemoError(f"{ROOT / need} is missing: run the demo from a checkout "
-                                "(pip install -e '.[demo]')")
+        for need in (shipped_file("probes", "smoke-en.wav"),
+                     shipped_file("checklists", CHECKLISTS[0])):
+            if not need.exists():
+                raise DemoError(f"{need} is missing: reinstall cockpit (pip install '.[demo]')")
 
         helm_state = HelmState(self.dir / "helm-releases.yaml", release="asr", namespace=NAMESPACE)
         faults = SimFaults()
@@ -311,7 +312,7 @@ class Demo:
             "gpu": {"source": "dcgm", "every": "5s"},
             "asr_probe": {
                 "url": self.urls["asr"], "protocol": "vosk",
-                "audio": str(ROOT / "probes" / "smoke-en.wav"), "every": "20s",
+                "audio": str(shipped_file("probes", "smoke-en.wav")), "every": "20s",
                 "timeout": "20s", "max_wer": 0.2, "max_first_partial": "1s",
                 "max_final_latency": "2s",
             },
@@ -345,7 +346,7 @@ class Demo:
         path = self.dir / "launch.yaml"
         problems: list[str] = []
         for name in CHECKLISTS:
-            checklist = ROOT / "checklists" / name
+            checklist = shipped_file("checklists", name)
             text = self._header() + yaml.safe_dump(
                 self._config(checklist, kubeconfig, helm), sort_keys=False, width=120)
             path.write_text(text, encoding="utf-8")

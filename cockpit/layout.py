@@ -30,13 +30,14 @@ from typing import Any
 
 import yaml
 
+from cockpit.shipped import shipped_dir
 from cockpit.ui.panes import pane_types
 
 _SIZE = re.compile(r"^(auto|\d+(\.\d+)?(fr|%|w|h|vw|vh)?)$")
 _PANE_KEYS = {"type", "row", "col", "row_span", "col_span", "height", "width", "title", "source",
               "options"}
 _TOP_KEYS = {"name", "description", "columns", "rows", "panes"}
-LAYOUT_DIR = Path(__file__).resolve().parent.parent / "layouts"
+LAYOUT_DIR = shipped_dir("layouts")
 
 
 class LayoutError(ValueError):

@@ -28,11 +28,12 @@ def cockpit(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]
 class PrintConfig:
     """`cockpit demo --print-config` running; its printed config path and lines."""
 
-    def __init__(self, *extra: str) -> None:
+    def __init__(self, *extra: str, command: tuple[str, ...] = (sys.executable, "-m", "cockpit"),
+                 cwd: Path = ROOT, env: dict[str, str] | None = None) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "cockpit", "demo", "--print-config", *extra],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT,
-            stdin=subprocess.DEVNULL, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+            [*command, "demo", "--print-config", *extra],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=cwd,
+            stdin=subprocess.DEVNULL, env={**(env or os.environ), "PYTHONUNBUFFERED": "1"})
         self.lines: list[str] = []
         self.ready = threading.Event()
         threading.Thread(target=self._read, daemon=True).start()
