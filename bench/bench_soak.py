@@ -1,0 +1,271 @@
+"""An 8-hour watch in minutes: does the cockpit's memory stay flat over a long shift?
+
+The demo's simulators run in their own process (this file with `--sims`), with the
+rehearsal's script at SPEED times real time, one fault injected per simulated hour
+(5xx spikes, latency, crash loops, slow or wrong ASR answers, XID errors, a stalled
+rollout, Prometheus down; each heals on its own), and pod changes on top of the
+script's (one per 5 simulated seconds). This process runs the cockpit itself: the
+real Engine with its real sources on the demo's config, every interval divided by
+SPEED (Prometheus + DCGM, /health, the ASR probe streaming at SPEED times real time,
+the kube watch), and the screen (`CockpitApp`, launch layout, 200x60, Textual's
+headless driver: laid out and rendered, not written to a terminal) whose clock ticks
+and coalesced repaints are sped up too, as far as one core allows.
+
+Reported: RSS of this process (the cockpit; the simulators are elsewhere) at the start
+(after the first samples), at every simulated hour and at the end; the event log's
+growth per simulated hour (events and bytes of the SQLite file); and what was driven
+(readings, probe runs, breaches, verdict changes, screen repaints) beside what 8 real
+hours would bring at the config's intervals, since a loaded machine may not keep up.
+
+Budgets (issue 14): RSS growth over the watch < 10 MB, and flat over the last two
+hours (< 2 MB). Environment: BENCH_SOAK_SPEED (default 60: 8 h in 8 min),
+BENCH_SOAK_HOURS (8). Exit 1 when a budget is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import gc
+import json
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+SPEED = float(os.environ.get("BENCH_SOAK_SPEED", "60"))
+HOURS = int(os.environ.get("BENCH_SOAK_HOURS", "8"))
+GROWTH_BUDGET_MB = 10.0
+FLAT_BUDGET_MB = 2.0
+FLOOR = 0.05  # s: the engine's shortest sleep between samples
+POD_CHANGE_EVERY = 5.0  # simulated seconds between extra pod changes
+RESULTS = ROOT / "bench" / "results"
+
+
+def rss_mb() -> float:
+    return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+# ------------------------------------------------------------------ the simulators' process
+
+
+def run_sims(speed: float) -> int:
+    """Start the demo's simulators at `speed`, print the config path, drive until SIGTERM."""
+    from cockpit.demo import Demo, DemoOptions
+    from cockpit.sim.scenario import FAULTS, NAMESPACE
+
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    demo = Demo(DemoOptions(speed=speed, scripted_fault=False)).start()
+    try:
+        print(json.dumps({"config": str(demo.config_path), "store": str(demo.store_path())}),
+              flush=True)
+        assert demo.scenario is not None
+        cluster = demo.scenario.cluster
+        faults = sorted(n for n in FAULTS if n != "launch")
+        hour = 3600.0 / speed
+        started = time.monotonic()
+        next_fault, next_pod, injected = started + hour / 2, started, 0
+        rng = random.Random(14)
+
+        def record(note: Any) -> None:
+            pass
+
+        async def drive() -> None:
+            nonlocal next_fault, next_pod, injected
+            task = asyncio.create_task(demo.drive(record))
+            try:
+                while not stop.is_set():
+                    now = time.monotonic()
+                    if now >= next_fault:
+                        demo.inject(faults[injected % len(faults)])
+                        injected += 1
+                        next_fault += hour
+                    while now >= next_pod:
+                        pods = cluster.objects("pods", NAMESPACE)
+                        if pods:
+                            name = rng.choice(pods)["metadata"]["name"]
+                            stamp = str(time.time())
+                            try:
+                                cluster.update_pod(NAMESPACE, name, lambda p, s=stamp: p[
+                                    "metadata"].setdefault("annotations", {}).__setitem__(
+                                        "soak/changedAt", s))
+                            except Exception:  # noqa: BLE001 - a pod gone meanwhile
+                                pass
+                        next_pod += POD_CHANGE_EVERY / speed
+                    await asyncio.sleep(0.02)
+            finally:
+                task.cancel()
+
+        asyncio.run(drive())
+    finally:
+        demo.stop()
+    return 0
+
+
+# ------------------------------------------------------------------ the cockpit under soak
+
+
+def accelerate(text: str, speed: float) -> str:
+    """The demo's config with every `every:` divided by speed, and the probe streaming
+    at `speed` times real time."""
+    def every(m: re.Match[str]) -> str:
+        from cockpit.config import parse_duration
+
+        seconds = max(FLOOR, parse_duration(m.group(2)) / speed)
+        return f"{m.group(1)}{seconds:.3f}s"
+
+    out = re.sub(r"(\bevery: )([0-9.]+[a-z]*)", every, text)
+    # breach holds: the rehearsal's 30 s (floored at 5 s by the demo), sped up
+    held = max(FLOOR, 30 / speed)
+    out = re.sub(r"(\bfor: )([0-9.]+[a-z]*)", lambda m: f"{m.group(1)}{held:.3f}s", out)
+    out = out.replace("protocol: vosk", f"protocol: vosk\n  speed: {min(100.0, speed):g}", 1)
+    if "kubernetes:" in out and "kubernetes:\n" in out:
+        out = out.replace("kubernetes:\n", f"kubernetes:\n  every: {max(FLOOR, 2.0 / speed)}s\n",
+                          1)
+    return out
+
+
+async def soak(config: Path, store: Path, speed: float, hours: int) -> dict[str, Any]:
+    import argparse as ap
+
+    import cockpit.ui.app as ui_app
+    from cockpit.commands.common import engine_from
+    from cockpit.commands.run import load_layouts
+    from cockpit.ui.app import CockpitApp
+
+    hz = min(20.0, speed)  # clock ticks per second of wall time (1 a second, sped up)
+    ui_app.FLUSH_EVERY = min(ui_app.FLUSH_EVERY, 1.0 / hz)
+    launch = engine_from(ap.Namespace(config=str(config), store=None))
+    engine = launch.engine
+    layouts, first = load_layouts(launch.config, "launch")
+    counts: collections.Counter[str] = collections.Counter()
+
+    def on_change(change: Any) -> None:
+        counts[change.kind] += 1
+        if change.kind == "event":
+            counts[f"event.{getattr(change.payload, 'kind', '?')}"] += 1
+
+    engine.subscribe(on_change)
+    app = CockpitApp(engine, layouts, layout=first, bell_on_nogo=False)
+    original_apply = app._apply_changes
+
+    def counted_apply() -> None:
+        if app._pending:  # noqa: SLF001 - the bench counts repaint passes
+            counts["repaint"] += 1
+        original_apply()
+
+    app._apply_changes = counted_apply  # type: ignore[method-assign]
+    hour = 3600.0 / speed
+    marks: list[dict[str, Any]] = []
+
+    def mark(label: str, t0: float) -> None:
+        gc.collect()
+        marks.append({"at": label, "wall_s": round(time.monotonic() - t0, 1),
+                      "rss_mb": round(rss_mb(), 1),
+                      "log_bytes": sum(p.stat().st_size for p in store.parent.glob(
+                          store.name + "*") if p.exists()),
+                      "events": counts["event"], "readings": counts["reading"],
+                      "repaints": counts["repaint"]})
+        m = marks[-1]
+        print(f"  {label:>8}: RSS {m['rss_mb']:6.1f} MB, event log {m['log_bytes'] / 1e6:6.2f} MB "
+              f"({m['events']} events), {m['readings']} readings, {m['repaints']} repaints",
+              flush=True)
+
+    async with app.run_test(size=(200, 60)) as pilot:
+        async def clock() -> None:
+            while True:
+                await asyncio.sleep(1.0 / hz)
+                app._tick_clock()  # noqa: SLF001 - the screen's 1 s clock, sped up
+
+        ticker = asyncio.create_task(clock())
+        await asyncio.sleep(max(5.0, 2 * hour / 60))  # first samples of every source in
+        t0 = time.monotonic()
+        mark("start", t0)
+        for h in range(1, hours + 1):
+            while time.monotonic() - t0 < h * hour:
+                await asyncio.sleep(0.5)
+            mark(f"hour {h}", t0)
+        ticker.cancel()
+        await pilot.pause()
+    return {"marks": marks, "counts": dict(counts)}
+
+
+def per_hour(marks: list[dict[str, Any]], key: str) -> list[float]:
+    return [b[key] - a[key] for a, b in zip(marks, marks[1:], strict=False)]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sims", action="store_true")
+    args = parser.parse_args()
+    if args.sims:
+        return run_sims(SPEED)
+    print(f"soak: {HOURS} simulated hours at {SPEED:g}x ({HOURS * 3600 / SPEED / 60:.1f} min); "
+          f"load {os.getloadavg()[0]:.2f}", flush=True)
+    sims = subprocess.Popen([sys.executable, __file__, "--sims"], cwd=ROOT,
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert sims.stdout is not None
+        info = json.loads(sims.stdout.readline())
+        threading.Thread(target=lambda: [None for _ in sims.stdout], daemon=True).start()
+        with tempfile.TemporaryDirectory(prefix="bench-soak-") as tmp:
+            config = Path(tmp) / "soak.yaml"
+            text = Path(info["config"]).read_text(encoding="utf-8")
+            # The checklist, layout and probe audio paths in the demo's config are absolute.
+            config.write_text(accelerate(text, SPEED), encoding="utf-8")
+            result = asyncio.run(soak(config, Path(info["store"]), SPEED, HOURS))
+    finally:
+        sims.terminate()
+        try:
+            sims.wait(20)
+        except subprocess.TimeoutExpired:
+            sims.kill()
+    marks, counts = result["marks"], result["counts"]
+    cfg_every = {"prometheus (5 s)": 5.0, "asr probe (20 s)": 20.0, "http (5 s)": 5.0}
+    print()
+    print(f"{'':10}{'RSS MB':>9}{'Δ MB':>8}{'events/h':>10}{'log KB/h':>10}")
+    for prev, m in zip([None, *marks], marks, strict=False):
+        d_rss = m["rss_mb"] - prev["rss_mb"] if prev else 0.0
+        d_ev = m["events"] - prev["events"] if prev else 0
+        d_log = (m["log_bytes"] - prev["log_bytes"]) / 1e3 if prev else 0.0
+        print(f"{m['at']:10}{m['rss_mb']:9.1f}{d_rss:+8.1f}{d_ev:10}{d_log:10.0f}")
+    growth = marks[-1]["rss_mb"] - marks[0]["rss_mb"]
+    last2 = marks[-1]["rss_mb"] - marks[-3]["rss_mb"] if len(marks) >= 3 else float("nan")
+    kinds = {k.removeprefix("event."): v for k, v in counts.items() if k.startswith("event.")}
+    print(f"\ndriven: {counts.get('reading', 0)} readings, {counts.get('verdict', 0)} verdict "
+          f"changes, {counts.get('repaint', 0)} screen repaints; events by kind: "
+          + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
+    print(f"{HOURS} real hours at the config's intervals would bring: "
+          + ", ".join(f"{k}: {HOURS * 3600 / s:,.0f} samples" for k, s in cfg_every.items())
+          + f"; a 1 s screen clock: {HOURS * 3600:,} ticks")
+    good_growth = growth < GROWTH_BUDGET_MB
+    good_flat = last2 < FLAT_BUDGET_MB
+    print(f"RSS growth over {HOURS} h: {growth:+.1f} MB (budget < {GROWTH_BUDGET_MB:.0f}): "
+          f"{'ok' if good_growth else 'OVER BUDGET'}; over the last two hours {last2:+.1f} MB "
+          f"(flat: < {FLAT_BUDGET_MB:.0f}): {'ok' if good_flat else 'OVER BUDGET'}")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"soak-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}.json"
+    out.write_text(json.dumps({"speed": SPEED, "hours": HOURS, **result,
+                               "growth_mb": growth, "last_two_hours_mb": last2,
+                               "events_per_hour": per_hour(marks, "events"),
+                               "log_bytes_per_hour": per_hour(marks, "log_bytes")}, indent=1))
+    print(f"written {out.relative_to(ROOT)}")
+    return 0 if good_growth and good_flat else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
