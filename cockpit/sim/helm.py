@@ -75,14 +75,20 @@ class HelmState:
         row = self.deployed()
         return str(row["chart"]["metadata"]["appVersion"]) if row else None
 
-    def upgrade(self, app: str, description: str = "Upgrade complete") -> int:
-        """`helm upgrade`: the deployed revision superseded, a new one deployed."""
+    def upgrade(self, app: str, description: str = "Upgrade complete",
+                like: dict[str, Any] | None = None) -> int:
+        """`helm upgrade`: the deployed revision superseded, a new one deployed (with the
+        chart and manifest of `like`, as a rollback copies its target's)."""
         releases = self.load()
         for r in releases:
             if r["info"]["status"] == "deployed":
                 r["info"]["status"] = "superseded"
         version = max((r["version"] for r in releases), default=0) + 1
-        releases.append(self.revision(version, "deployed", app, description))
+        row = self.revision(version, "deployed", app, description)
+        if like is not None:
+            row["chart"] = like.get("chart", row["chart"])
+            row["manifest"] = like.get("manifest", "")
+        releases.append(row)
         self.save(releases)
         return version
 
@@ -93,7 +99,7 @@ class HelmState:
         if target is None:
             return 0
         app = str(target["chart"]["metadata"]["appVersion"])
-        return self.upgrade(app, f"Rollback to {to}")
+        return self.upgrade(app, f"Rollback to {to}", like=target)
 
 
 def memory_env(state: HelmState, home: Path) -> dict[str, str]:

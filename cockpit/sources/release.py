@@ -1,7 +1,7 @@
 """The `release` source: which version is deployed, read from the rollback target.
 
-With `rollback.helm`, `helm status RELEASE -n NS -o json` (the same helm the rollback
-runs, argv only); with `rollback.ecs`, the service's task definition through boto3 (in
+With `rollback.helm`, `helm get metadata` and `helm status` (`-o json`, the same helm
+the rollback runs, argv only); with `rollback.ecs`, the service's task definition through boto3 (in
 a thread). Signals:
 
 - `release.revision` (helm revision / task definition revision),
@@ -93,26 +93,39 @@ def manifest_images(manifest: str) -> dict[str, str]:
     return out
 
 
-def parse_helm_status(text: str, target: str) -> ReleaseInfo:
+def _json(text: str, what: str) -> dict[str, Any]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ReleaseError(f"helm status gave output that is not JSON: {exc}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("version"), int):
-        raise ReleaseError("helm status gave JSON without a revision")
-    info = data.get("info") if isinstance(data.get("info"), dict) else {}
-    chart = data.get("chart") if isinstance(data.get("chart"), dict) else {}
-    meta = chart.get("metadata") if isinstance(chart.get("metadata"), dict) else {}
+        raise ReleaseError(f"{what} gave output that is not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise ReleaseError(f"{what} gave JSON that is not an object")
+    return data
+
+
+def parse_helm(metadata: str, status: str, target: str) -> ReleaseInfo:
+    """`helm get metadata -o json` (chart, versions, revision) and `helm status -o json`
+    (description, manifest) -> what is deployed."""
+    meta = _json(metadata, "helm get metadata")
+    stat = _json(status, "helm status")
+    revision = meta.get("revision", stat.get("version"))
+    if not isinstance(revision, int):
+        raise ReleaseError("helm gave no revision number")
+    info = stat.get("info") if isinstance(stat.get("info"), dict) else {}
+
+    def text(v: Any) -> str | None:
+        return str(v)[:120] if v not in (None, "") else None
+
     return ReleaseInfo(
         target=target,
-        revision=data["version"],
-        status=str(info.get("status") or "unknown"),
-        chart=str(meta["name"]) if meta.get("name") else None,
-        chart_version=str(meta["version"]) if meta.get("version") else None,
-        app_version=str(meta["appVersion"]) if meta.get("appVersion") else None,
-        deployed_at=_stamp(info.get("last_deployed")),
+        revision=revision,
+        status=text(meta.get("status") or info.get("status")) or "unknown",
+        chart=text(meta.get("chart")),
+        chart_version=text(meta.get("version")),
+        app_version=text(meta.get("appVersion")),
+        deployed_at=_stamp(meta.get("deployedAt") or info.get("last_deployed")),
         description=str(info.get("description") or "")[:200],
-        images=manifest_images(str(data.get("manifest") or "")),
+        images=manifest_images(str(stat.get("manifest") or "")),
     )
 
 
@@ -225,27 +238,39 @@ class ReleaseSource:
             binary = h.helm or helm_binary()
         except RollbackError as exc:
             raise ReleaseError(str(exc)) from None
-        argv = [binary, "status", h.release, "-n", h.namespace, "-o", "json"]
+        scope = ["-n", h.namespace, "-o", "json"]
         if h.kube_context:
-            argv += ["--kube-context", h.kube_context]
+            scope += ["--kube-context", h.kube_context]
+        meta, status = await asyncio.gather(
+            self._run([binary, "get", "metadata", h.release, *scope]),
+            self._run([binary, "status", h.release, *scope]), return_exceptions=True)
+        for got in (meta, status):  # both ran to their end: no process is left behind
+            if isinstance(got, BaseException):
+                raise got
+        assert isinstance(meta, str) and isinstance(status, str)
+        return parse_helm(meta, status, self.target)
+
+    async def _run(self, argv: list[str]) -> str:
+        """One helm command's stdout (argv, no shell), bounded by `release.timeout`."""
+        what = " ".join(argv[1:3])
         try:
             proc = await asyncio.create_subprocess_exec(
                 *argv, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE)
         except OSError as exc:
-            raise ReleaseError(f"cannot run {binary}: {exc.strerror or exc}") from None
+            raise ReleaseError(f"cannot run {argv[0]}: {exc.strerror or exc}") from None
         try:
             out, err = await asyncio.wait_for(proc.communicate(), self.cfg.timeout)
         except TimeoutError:
             proc.kill()
             await proc.wait()
-            raise ReleaseError(f"helm status did not answer within {self.cfg.timeout:g}s"
+            raise ReleaseError(f"helm {what} did not answer within {self.cfg.timeout:g}s"
                                ) from None
         if proc.returncode != 0:
             lines = err.decode(errors="replace").strip().splitlines()
             why = redact(lines[-1] if lines else f"exit code {proc.returncode}")[:200]
-            raise ReleaseError(f"helm status {h.release} failed: {why}")
-        return parse_helm_status(out.decode(errors="replace"), self.target)
+            raise ReleaseError(f"helm {what} failed: {why}")
+        return out.decode(errors="replace")
 
     async def _ecs(self) -> ReleaseInfo:
         return await asyncio.to_thread(self._ecs_sync)
@@ -264,8 +289,9 @@ class ReleaseSource:
                 raise ReleaseError(f"ECS service {e.service} not found in cluster {e.cluster}")
             svc = services[0]
             arn = str(svc.get("taskDefinition") or "")
-            family, revision = parse_arn(arn)
             td = ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]
+            arn = str(td.get("taskDefinitionArn") or arn)  # a service may name "asr:2"
+            family, revision = parse_arn(arn)
         except ReleaseError:
             raise
         except RollbackError as exc:

@@ -71,7 +71,8 @@ def _num(x: float) -> str:
 class PromServer:
     """One Prometheus process over one data directory; restartable on the same port."""
 
-    def __init__(self, workdir: Path, port: int, binary: str) -> None:
+    def __init__(self, workdir: Path, port: int, binary: str, rules: str | None = None) -> None:
+        self.rules = rules  # a rules file's YAML: evaluated every second when given
         self.workdir = workdir
         self.data = workdir / "data"
         self.port = port
@@ -82,7 +83,12 @@ class PromServer:
 
     def start(self, timeout: float = 30.0) -> None:
         config = self.workdir / "prometheus.yml"
-        config.write_text(_CONFIG)
+        if self.rules is None:
+            config.write_text(_CONFIG)
+        else:
+            (self.workdir / "rules.yml").write_text(self.rules)
+            config.write_text(_CONFIG.replace("evaluation_interval: 1h", "evaluation_interval: 1s")
+                              + "rule_files: [rules.yml]\n")
         log = self._log.open("ab")
         self._proc = subprocess.Popen(
             [
@@ -163,8 +169,12 @@ def backfill(openmetrics_text: str, data_dir: Path, promtool: str) -> None:
 
 
 @contextlib.contextmanager
-def prometheus_server(openmetrics_text: str, workdir: Path) -> Iterator[PromServer]:
+def prometheus_server(
+    openmetrics_text: str, workdir: Path, rules: str | None = None
+) -> Iterator[PromServer]:
     """A ready Prometheus holding exactly `openmetrics_text`; stopped on exit.
+
+    With `rules` (a rules file's YAML), rules are loaded and evaluated every second.
 
     Skips loudly (fails under CI) when the binaries are missing: `make test` installs
     them with tools/deps.d/prometheus.sh.
@@ -173,7 +183,7 @@ def prometheus_server(openmetrics_text: str, workdir: Path) -> Iterator[PromServ
     promtool = require_binary("promtool")
     workdir.mkdir(parents=True, exist_ok=True)
     backfill(openmetrics_text, workdir / "data", promtool)
-    server = PromServer(workdir, free_port(), binary)
+    server = PromServer(workdir, free_port(), binary, rules)
     server.start()  # a Prometheus that is there but will not start is a failure, not a skip
     try:
         yield server

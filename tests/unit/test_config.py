@@ -158,3 +158,18 @@ def test_missing_file(tmp_path):
 def test_dcgm_gpu_needs_a_prometheus_section(tmp_path):
     (only,) = problems(write(tmp_path, "launch: x\nchecklist: cl.yaml\ngpu: {source: dcgm}\n"))
     assert "add a `prometheus:` section" in only
+
+
+def test_check_sections_need_what_they_read(tmp_path):
+    head = "launch: l\nchecklist: cl.yaml\n"
+    [alerts] = problems(write(tmp_path, head + "alerts: {}\n"))
+    assert alerts.endswith("alerts are read from Prometheus: add a `prometheus:` section")
+    [release] = problems(write(tmp_path, head + "release: {every: 30s}\n"))
+    assert "the release is read from the rollback target" in release
+    [bad] = problems(write(tmp_path, head + "tcp:\n  db: {address: db.internal}\n"))
+    assert ":4:8: tcp.db.address: write host:port" in bad
+    [bad] = problems(write(tmp_path, head + "tcp:\n  Bad: {address: 'a:1'}\n"))
+    assert "check name 'Bad'" in bad
+    ok = load_config(write(tmp_path, head + "tcp:\n  redis: {address: '127.0.0.1:6379'}\n"
+                                            "tls: {every: 1h, endpoints: [asr.example.com:443]}\n"))
+    assert ok.tcp["redis"].port == 6379 and ok.tls is not None and ok.tls.every == 3600
