@@ -9,6 +9,7 @@ sit in the file: a section names `*_env` or `*_file` and `read_secret` fetches t
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from datetime import datetime
@@ -21,6 +22,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -42,6 +44,8 @@ def parse_duration(value: Any) -> float:
         raise ValueError("expected a duration like 5s, 2m or 500ms")
     if isinstance(value, int | float):
         seconds = float(value)
+        if not math.isfinite(seconds):  # `.nan`: `age > nan` is never true, so never stale
+            raise ValueError(f"{value!r} is not a duration; write e.g. 5s, 2m, 500ms or 1h")
     else:
         match = _DURATION.match(str(value))
         if not match:
@@ -470,6 +474,17 @@ class LaunchConfig(Section):
 
     # Set by load_config, not by the file.
     path: Path | None = Field(default=None, exclude=True)
+    _located: Located | None = PrivateAttr(default=None)
+
+    def problem(self, field_path: tuple[str | int, ...], message: str) -> ConfigProblem:
+        """A problem with one of this config's values, found after loading (a missing
+        audio file, an unknown layout name), at that value's file:line:col."""
+        located = self._located
+        position = located.position(field_path) if located is not None else (
+            Position(str(self.path), 1, 1) if self.path else None)
+        if located is not None:
+            message = located.unquote(message)
+        return ConfigProblem(position, ".".join(str(p) for p in field_path), message)
 
     @field_validator("http", "tcp")
     @classmethod
@@ -542,7 +557,7 @@ def _problems_from(exc: ValidationError, located: Located) -> list[ConfigProblem
         # pydantic reports union members (`str`, `QueryConfig`) as loc parts: drop them.
         loc = tuple(p for p in loc if p not in ("str", "QueryConfig", "function-after"))
         dotted = ".".join(str(p) for p in loc) or "(top)"
-        message = err["msg"].removeprefix("Value error, ")
+        message = located.unquote(err["msg"].removeprefix("Value error, "))
         if err["type"] == "extra_forbidden":
             message = "unknown field (check the spelling; see examples/reference.yaml)"
         elif err["type"] == "missing":
@@ -567,4 +582,6 @@ def load_config(path: str | os.PathLike[str]) -> LaunchConfig:
         )
     except ValidationError as exc:
         raise ConfigError(_problems_from(exc, located)) from None
-    return config.model_copy(update={"path": file.resolve()})
+    config = config.model_copy(update={"path": file.resolve()})
+    config._located = located
+    return config

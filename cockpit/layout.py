@@ -32,6 +32,7 @@ import yaml
 
 from cockpit.shipped import shipped_dir
 from cockpit.ui.panes import pane_types
+from cockpit.yamlpos import YamlError, compose, plain_data, read_text
 
 _SIZE = re.compile(r"^(auto|\d+(\.\d+)?(fr|%|w|h|vw|vh)?)$")
 _PANE_KEYS = {"type", "row", "col", "row_span", "col_span", "height", "width", "title", "source",
@@ -41,14 +42,22 @@ LAYOUT_DIR = shipped_dir("layouts")
 
 
 class LayoutError(ValueError):
-    """A layout file is invalid; `str()` is `path:line: message`."""
+    """A layout file is invalid; `str()` is `path:line:col: message`.
 
-    def __init__(self, path: Path | str, line: int | None, message: str) -> None:
+    `where` is the YAML node at fault (its line and column), a line number, or None
+    (the file as a whole: `path:1:1`).
+    """
+
+    def __init__(self, path: Path | str, where: int | yaml.Node | None, message: str,
+                 column: int = 1) -> None:
         self.path = str(path)
-        self.line = line
+        if isinstance(where, yaml.Node):
+            self.line: int | None = where.start_mark.line + 1
+            self.column = where.start_mark.column + 1
+        else:
+            self.line, self.column = where, column
         self.message = message
-        where = f"{self.path}:{line}" if line else self.path
-        super().__init__(f"{where}: {message}")
+        super().__init__(f"{self.path}:{self.line or 1}:{self.column}: {message}")
 
 
 @dataclass(frozen=True)
@@ -106,15 +115,15 @@ def _line(node: yaml.Node) -> int:
 def _sizes(value: Any, node: yaml.Node, what: str, path: Path) -> tuple[str, ...]:
     if isinstance(value, int) and not isinstance(value, bool):
         if not 1 <= value <= 12:
-            raise LayoutError(path, _line(node), f"{what}: between 1 and 12, got {value}")
+            raise LayoutError(path, node, f"{what}: between 1 and 12, got {value}")
         return ("1fr",) * value
     if not isinstance(value, list) or not value:
-        raise LayoutError(path, _line(node), f"{what}: an int or a non-empty list of sizes")
+        raise LayoutError(path, node, f"{what}: an int or a non-empty list of sizes")
     out = []
     for item, item_node in zip(value, node.value, strict=True):
         s = str(item).strip()
         if isinstance(item, bool) or not _SIZE.match(s):
-            raise LayoutError(path, _line(item_node),
+            raise LayoutError(path, item_node,
                               f"{what}: size {s!r} is not N, Nfr, N% or auto")
         out.append(s)
     return tuple(out)
@@ -122,7 +131,7 @@ def _sizes(value: Any, node: yaml.Node, what: str, path: Path) -> tuple[str, ...
 
 def _int(value: Any, node: yaml.Node, key: str, path: Path, minimum: int) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        raise LayoutError(path, _line(node), f"{key}: an integer >= {minimum}, got {value!r}")
+        raise LayoutError(path, node, f"{key}: an integer >= {minimum}, got {value!r}")
     return value
 
 
@@ -133,49 +142,50 @@ def _pairs(node: yaml.MappingNode) -> dict[str, tuple[yaml.Node, yaml.Node]]:
 def parse_layout(text: str, path: Path | str = "<layout>") -> Layout:
     """Parse and validate layout YAML; raises `LayoutError` naming `path` and the line."""
     path = Path(path)
-    loader = yaml.SafeLoader(text)
-    try:
-        root = loader.get_single_node()
+    try:  # the hardened loader: bounded aliases and depth, core tags only
+        root = compose(text, str(path))
         if root is None:
             raise LayoutError(path, 1, "empty layout")
-        data = loader.construct_document(root)
-    except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else None
-        raise LayoutError(path, line, f"not valid YAML: {exc.problem}") from exc
-    finally:
-        loader.dispose()
+        data = plain_data(root, str(path))
+    except YamlError as exc:
+        at = exc.position
+        raise LayoutError(path, at.line if at else None, f"not valid YAML: {exc.message}",
+                          at.column if at else 1) from None
     if not isinstance(data, dict) or not isinstance(root, yaml.MappingNode):
-        raise LayoutError(path, _line(root), "a layout is a mapping with columns, rows, panes")
+        raise LayoutError(path, root, "a layout is a mapping with columns, rows, panes")
     nodes = _pairs(root)
     for key, (knode, _) in nodes.items():
         if key not in _TOP_KEYS:
-            raise LayoutError(path, _line(knode),
+            raise LayoutError(path, knode,
                               f"unknown key {key!r} (known: {', '.join(sorted(_TOP_KEYS))})")
     for key in ("columns", "rows", "panes"):
         if key not in data:
-            raise LayoutError(path, _line(root), f"missing {key!r}")
+            raise LayoutError(path, root, f"missing {key!r}")
     columns = _sizes(data["columns"], nodes["columns"][1], "columns", path)
     rows = _sizes(data["rows"], nodes["rows"][1], "rows", path)
     panes_node = nodes["panes"][1]
     if not isinstance(data["panes"], list) or not data["panes"]:
-        raise LayoutError(path, _line(panes_node), "panes: a non-empty list")
+        raise LayoutError(path, panes_node, "panes: a non-empty list")
     known = pane_types()
     specs: list[PaneSpec] = []
     taken: dict[tuple[int, int], PaneSpec] = {}
     for entry, enode in zip(data["panes"], panes_node.value, strict=True):
         line = _line(enode)
         if not isinstance(entry, dict) or not isinstance(enode, yaml.MappingNode):
-            raise LayoutError(path, line, "a pane is a mapping with type, row, col")
+            raise LayoutError(path, enode, "a pane is a mapping with type, row, col")
         pnodes = _pairs(enode)
         for key, (knode, _) in pnodes.items():
             if key not in _PANE_KEYS:
-                raise LayoutError(path, _line(knode), f"pane: unknown key {key!r} "
+                raise LayoutError(path, knode, f"pane: unknown key {key!r} "
                                   f"(known: {', '.join(sorted(_PANE_KEYS))})")
         ptype = entry.get("type")
         if ptype is None:
-            raise LayoutError(path, line, "pane: missing 'type'")
+            raise LayoutError(path, enode, "pane: missing 'type'")
+        if not isinstance(ptype, str):
+            raise LayoutError(path, pnodes["type"][1], "type: a pane type name, "
+                              f"not {type(ptype).__name__} (known: {', '.join(sorted(known))})")
         if ptype not in known:
-            raise LayoutError(path, _line(pnodes["type"][1]),
+            raise LayoutError(path, pnodes["type"][1],
                               f"unknown pane type {ptype!r} (known: {', '.join(sorted(known))})")
 
         def num(key: str, default: int | None, minimum: int, pn=pnodes, e=entry, ln=line,
@@ -191,12 +201,12 @@ def parse_layout(text: str, path: Path | str = "<layout>") -> Layout:
             if key in entry:
                 s = str(entry[key]).strip()
                 if not _SIZE.match(s):
-                    raise LayoutError(path, _line(pnodes[key][1]),
+                    raise LayoutError(path, pnodes[key][1],
                                       f"{key}: size {s!r} is not valid")
                 spec_kwargs[key] = s
         options = entry.get("options") or {}
         if not isinstance(options, dict):
-            raise LayoutError(path, _line(pnodes["options"][1]), "options: a mapping")
+            raise LayoutError(path, pnodes["options"][1], "options: a mapping")
         options = dict(options)
         for key in ("title", "source"):
             if key in entry:
@@ -205,13 +215,13 @@ def parse_layout(text: str, path: Path | str = "<layout>") -> Layout:
                         row_span=num("row_span", 1, 1), col_span=num("col_span", 1, 1),
                         options=options, line=line, **spec_kwargs)
         if spec.row + spec.row_span > len(rows) or spec.col + spec.col_span > len(columns):
-            raise LayoutError(path, line, f"pane {ptype!r} at row {spec.row} col {spec.col} "
+            raise LayoutError(path, enode, f"pane {ptype!r} at row {spec.row} col {spec.col} "
                               f"(span {spec.row_span}x{spec.col_span}) is outside the "
                               f"{len(rows)}x{len(columns)} grid")
         for cell in spec.cells():
             if cell in taken:
                 other = taken[cell]
-                raise LayoutError(path, line, f"pane {ptype!r} overlaps pane {other.type!r} "
+                raise LayoutError(path, enode, f"pane {ptype!r} overlaps pane {other.type!r} "
                                   f"(line {other.line}) at row {cell[0]} col {cell[1]}")
             taken[cell] = spec
         specs.append(spec)
@@ -221,12 +231,14 @@ def parse_layout(text: str, path: Path | str = "<layout>") -> Layout:
 
 
 def load_layout(path: Path | str) -> Layout:
-    """Load and validate one layout file."""
+    """Load and validate one layout file (bounded, UTF-8: see cockpit.yamlpos)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise LayoutError(path, None, f"cannot read: {exc.strerror or exc}") from exc
+        text = read_text(path)
+    except YamlError as exc:
+        at = exc.position
+        raise LayoutError(path, at.line if at else None, exc.message,
+                          at.column if at else 1) from None
     return parse_layout(text, path)
 
 

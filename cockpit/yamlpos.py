@@ -1,19 +1,32 @@
-"""YAML loading that remembers where every value came from (file:line:col).
+"""YAML loading that remembers where every value came from (file:line:col), and
+that holds against hostile files.
 
 Errors in a launch config, a checklist or a layout must name the file, line and
 column, so we compose the YAML node tree ourselves and keep a map from each value's
 path (`("prometheus", "queries", "p95")`) to its position.
+
+Every file is untrusted input: a bad one must give one `file:line:col: what` line,
+quickly, never a traceback or a hang. So reading is bounded (`MAX_BYTES`, regular
+files only: not `/dev/zero`), control characters are refused with their place (the
+usual sign of a UTF-16 file without a byte-order mark), nesting is bounded before
+the recursive composer runs (`MAX_DEPTH`), aliases may not expand past `MAX_VALUES`
+values (the "billion laughs") nor refer to themselves, and only the plain YAML core
+tags are accepted (no `!foo`, no `!!python/...`, no merge keys `<<:`); a scalar that
+its tag cannot construct (`!!float abc`) is an error at its place.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+import stat
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from cockpit.redact import register_secret
 
 PathKey = tuple[str | int, ...]
 
@@ -44,6 +57,9 @@ class Located:
     data: Any
     positions: dict[PathKey, Position]
     file: str
+    # (value, "${NAME}") for every interpolated environment value, so error messages
+    # can name the variable instead of quoting a value that may be a secret.
+    substitutions: list[tuple[str, str]] = field(default_factory=list)
 
     def position(self, path: PathKey) -> Position:
         """Position of `path`, or of its nearest ancestor that has one."""
@@ -54,8 +70,27 @@ class Located:
             key = key[:-1]
         return self.positions.get((), Position(self.file, 1, 1))
 
+    def unquote(self, text: str) -> str:
+        """`text` with interpolated values put back as `${NAME}` (never quote them)."""
+        for value, raw in sorted(self.substitutions, key=lambda s: len(s[0]), reverse=True):
+            if len(value) >= 4:
+                text = text.replace(value, raw)
+        return text
+
+
+MAX_BYTES = 4 << 20  # a config, checklist or layout is a few KB; this is not one
+MAX_DEPTH = 100  # mappings/sequences inside each other
+MAX_VALUES = 50_000  # values after expanding aliases
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+# Names of variables whose values are secrets whatever field they land in.
+_SECRET_NAME = re.compile(r"(?i)(pass|secret|token|key|cred|auth|dsn|private)")
+# What the YAML reader refuses (its NON_PRINTABLE set), found first so we can say where.
+_NON_PRINTABLE = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
+)
+_CORE = "tag:yaml.org,2002:"
+_SCALAR_TAGS = {f"{_CORE}{t}" for t in ("str", "int", "float", "bool", "null", "timestamp")}
 
 
 class _Loader(yaml.SafeLoader):
@@ -71,75 +106,186 @@ def _decode(raw: bytes, file: str) -> str:
         if encoding == "utf-16" and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
             continue
         return text
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise YamlError(Position(file, line, col),
+                        f"byte 0x{raw[exc.start]:02x} is not UTF-8; save the file as UTF-8"
+                        ) from None
     raise YamlError(Position(file, 1, 1), "not UTF-8 text; save the file as UTF-8")
+
+
+def read_text(path: str | os.PathLike[str]) -> str:
+    """The text of a YAML file: a regular file, at most MAX_BYTES, UTF-8 (or UTF-16
+    with a byte-order mark). Problems are YamlError at `file:1:1`."""
+    file = str(path)
+    where = Position(file, 1, 1)
+    try:
+        with open(Path(path).expanduser(), "rb") as f:
+            mode = os.fstat(f.fileno()).st_mode
+            if not stat.S_ISREG(mode):
+                what = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
+                raise YamlError(where, f"cannot read: {what}")
+            raw = f.read(MAX_BYTES + 1)
+    except FileNotFoundError:
+        raise YamlError(where, "file not found") from None
+    except IsADirectoryError:
+        raise YamlError(where, "cannot read: a directory") from None
+    except OSError as exc:
+        raise YamlError(where, f"cannot read: {exc.strerror or exc}") from None
+    if len(raw) > MAX_BYTES:
+        raise YamlError(where, f"file is larger than {MAX_BYTES >> 20} MiB: not a YAML "
+                        "config, checklist or layout")
+    return _decode(raw, file)
+
+
+def compose(text: str, file: str) -> yaml.Node | None:
+    """The node tree of one YAML document, checked so composing it cannot crash or
+    blow up: characters, nesting depth, then the composer (errors as YamlError)."""
+    bad = _NON_PRINTABLE.search(text)
+    if bad is not None:
+        line = text.count("\n", 0, bad.start()) + 1
+        col = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+        char = f"\\x{ord(bad.group()):02x}" if ord(bad.group()) < 0x100 else (
+            f"U+{ord(bad.group()):04X}")
+        hint = " (is the file UTF-16 without a byte-order mark?)" if bad.group() == "\0" else ""
+        raise YamlError(Position(file, line, col),
+                        f"control character {char} is not allowed in YAML{hint}")
+    try:
+        depth = 0
+        for event in yaml.parse(text, Loader=_Loader):  # iterative: safe at any depth
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    raise YamlError(Position(file, mark.line + 1, mark.column + 1),
+                                    f"nested more than {MAX_DEPTH} levels deep")
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+        return yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        pos = Position(file, mark.line + 1, mark.column + 1) if mark else Position(file, 1, 1)
+        raise YamlError(pos, f"YAML syntax: {exc.problem or exc.context}") from None
+    except yaml.YAMLError as exc:  # ReaderError and the like: no mark
+        raise YamlError(Position(file, 1, 1), f"YAML: {exc}".splitlines()[0]) from None
+    except RecursionError:
+        raise YamlError(Position(file, 1, 1), "nested too deeply") from None
 
 
 def load_located(path: str | os.PathLike[str], *, interpolate_env: bool = False) -> Located:
     """Load a YAML mapping file with positions; `${VAR}` / `${VAR:-default}` if asked."""
-    file = str(path)
-    try:
-        raw = Path(path).expanduser().read_bytes()
-    except FileNotFoundError:
-        raise YamlError(None, f"{file}: file not found") from None
-    except OSError as exc:
-        raise YamlError(None, f"{file}: cannot read: {exc.strerror}") from None
-    return loads_located(_decode(raw, file), file, interpolate_env=interpolate_env)
+    return loads_located(read_text(path), str(path), interpolate_env=interpolate_env)
 
 
 def loads_located(text: str, file: str, *, interpolate_env: bool = False) -> Located:
-    try:
-        node = yaml.compose(text, Loader=_Loader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        pos = Position(file, mark.line + 1, mark.column + 1) if mark else None
-        raise YamlError(pos, f"YAML syntax: {exc.problem or exc.context}") from None
-    positions: dict[PathKey, Position] = {}
+    node = compose(text, file)
+    located = Located({}, {}, file)
     if node is None:
-        return Located({}, positions, file)
-    data = _build(node, (), positions, file, interpolate_env)
-    return Located(data, positions, file)
+        return located
+    builder = _Builder(located, interpolate_env)
+    located.data = builder.build(node, ())
+    return located
 
 
-def _build(node: yaml.Node, path: PathKey, positions: dict, file: str, env: bool) -> Any:
-    pos = Position(file, node.start_mark.line + 1, node.start_mark.column + 1)
-    positions[path] = pos
-    if isinstance(node, yaml.MappingNode):
+def plain_data(node: yaml.Node, file: str) -> Any:
+    """Plain data of a composed node, with the same checks as `loads_located`
+    (tags, alias budget, recursion): for callers that walk nodes themselves."""
+    return _Builder(Located({}, {}, file), False).build(node, ())
+
+
+def _pos(node: yaml.Node, file: str) -> Position:
+    return Position(file, node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+class _Builder:
+    """Node tree -> plain data, counting values (aliases share nodes: a bomb expands
+    them again at every use) and refusing a node inside itself."""
+
+    def __init__(self, located: Located, env: bool) -> None:
+        self.located, self.env = located, env
+        self.file = located.file
+        self.count = 0
+        self.active: set[int] = set()
+        self.constructor = yaml.constructor.SafeConstructor()  # core schema only
+
+    def build(self, node: yaml.Node, path: PathKey) -> Any:
+        pos = _pos(node, self.file)
+        self.count += 1
+        if self.count > MAX_VALUES:
+            raise YamlError(pos, f"more than {MAX_VALUES} values once aliases are expanded "
+                            "(an alias bomb?)")
+        self.located.positions[path] = pos
+        if isinstance(node, yaml.ScalarNode):
+            value = self.scalar(node)
+            if self.env and isinstance(value, str):
+                value = self.interpolate(value, pos)
+            return value
+        if id(node) in self.active:
+            raise YamlError(pos, "an alias refers to a value that contains it (recursive)")
+        self.active.add(id(node))
+        try:
+            if isinstance(node, yaml.MappingNode):
+                if node.tag != f"{_CORE}map":
+                    raise YamlError(pos, f"unsupported tag {_tag(node.tag)}")
+                return self.mapping(node, path, pos)
+            if node.tag != f"{_CORE}seq":
+                raise YamlError(pos, f"unsupported tag {_tag(node.tag)}")
+            return [self.build(v, (*path, i)) for i, v in enumerate(node.value)]
+        finally:
+            self.active.discard(id(node))
+
+    def mapping(self, node: yaml.MappingNode, path: PathKey, pos: Position) -> dict:
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            key = _scalar(key_node)
-            if not isinstance(key, str | int | float | bool) or key is None:
-                raise YamlError(pos, "mapping keys must be plain scalars")
+            kpos = _pos(key_node, self.file)
+            if key_node.tag == f"{_CORE}merge":
+                raise YamlError(kpos, "merge keys (<<) are not supported: write the keys out")
+            key = self.scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+            if not isinstance(key, str | int | float | bool):
+                raise YamlError(kpos, "mapping keys must be plain scalars")
             key = str(key)
             if key in out:
-                kpos = Position(file, key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-                raise YamlError(kpos, f"duplicate key {key!r}")
-            out[key] = _build(value_node, (*path, key), positions, file, env)
+                raise YamlError(kpos, f"duplicate key {_short(key)}")
+            out[key] = self.build(value_node, (*path, key))
             # Point at the key (`  fail: abc` -> its line), which is what a person looks for.
-            positions[(*path, key)] = Position(
-                file, key_node.start_mark.line + 1, key_node.start_mark.column + 1
-            )
+            self.located.positions[(*path, key)] = kpos
         return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_build(v, (*path, i), positions, file, env) for i, v in enumerate(node.value)]
-    value = _scalar(node)
-    if env and isinstance(value, str):
-        value = _interpolate(value, pos)
-    return value
+
+    def scalar(self, node: yaml.ScalarNode) -> Any:
+        pos = _pos(node, self.file)
+        if node.tag not in _SCALAR_TAGS:
+            raise YamlError(pos, f"unsupported tag {_tag(node.tag)}")
+        try:
+            return self.constructor.construct_object(node)
+        except (yaml.YAMLError, ValueError, TypeError, OverflowError, AttributeError):
+            raise YamlError(pos, f"{_short(node.value)} is not a valid {_tag(node.tag)}"
+                            ) from None
+
+    def interpolate(self, value: str, pos: Position) -> str:
+        def sub(match: re.Match[str]) -> str:
+            name, default = match.group(1), match.group(2)
+            if name in os.environ:
+                got = os.environ[name]
+            elif default is not None:
+                got = default
+            else:
+                raise YamlError(pos, f"environment variable ${{{name}}} is not set")
+            self.located.substitutions.append((got, match.group(0)))
+            if _SECRET_NAME.search(name):
+                register_secret(got)
+            return got
+
+        return _ENV.sub(sub, value)
 
 
-def _scalar(node: yaml.Node) -> Any:
-    if not isinstance(node, yaml.ScalarNode):
-        return None
-    return _Loader(" ").construct_object(node)  # core schema only (SafeLoader)
+def _tag(tag: str) -> str:
+    return _short("!!" + tag.removeprefix(_CORE) if tag.startswith(_CORE) else tag)
 
 
-def _interpolate(value: str, pos: Position) -> str:
-    def sub(match: re.Match[str]) -> str:
-        name, default = match.group(1), match.group(2)
-        if name in os.environ:
-            return os.environ[name]
-        if default is not None:
-            return default
-        raise YamlError(pos, f"environment variable ${{{name}}} is not set")
-
-    return _ENV.sub(sub, value)
+def _short(text: str) -> str:
+    """A value quoted for one line (repr: control characters escaped), at most 40."""
+    text = str(text)
+    return repr(text if len(text) <= 40 else text[:40] + "...")

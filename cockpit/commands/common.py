@@ -50,9 +50,13 @@ class Launch:
 def engine_from(args: argparse.Namespace, validate_signals: bool = True) -> Launch:
     """Config, store and engine for a command; every problem raised as Abort(code 3)."""
     from cockpit.engine import Engine
+    from cockpit.local_checks import local_problems
     from cockpit.store import open_store
 
     config = config_from(args)
+    local = local_problems(config)  # a missing audio or token file is the config's fault
+    if local:
+        raise Abort([str(p) for p in local])
     try:
         store = open_store(config, getattr(args, "store", None))
         engine = Engine(config, store)

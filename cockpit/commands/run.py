@@ -49,7 +49,12 @@ def load_layouts(config: Any, wanted: str | None) -> tuple[list[Layout], str]:
     choice = wanted or getattr(config, "layout", None) or "launch"
     try:
         files = layout_files(*dirs)
-        path = resolve_layout(choice, *dirs)
+        try:
+            path = resolve_layout(choice, *dirs)
+        except LayoutError as exc:  # no such name: at the config's `layout:`, or the flag
+            where = (str(config.problem(("layout",), exc.message)) if wanted is None
+                     and hasattr(config, "problem") else f"--layout: {exc.message}")
+            raise Abort([where]) from None
         from_config = wanted is None
         if not path.is_absolute() and (from_config or not path.exists()):
             # The config's `layout:` is relative to the config file; --layout to the cwd.

@@ -29,14 +29,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def problems_in(config: LaunchConfig, online: bool = False) -> tuple[list[str], list[str]]:
     """(problems, what was checked) for an already loaded config."""
+    from cockpit.local_checks import local_problems
     from cockpit.sources import build_sources
 
-    problems: list[str] = []
+    local = local_problems(config)
+    problems: list[str] = [str(p) for p in local]
     checked = [f"config {config.path}"]
     checklist = None
     try:
-        checklist = load_checklist(config.checklist)
-        checked.append(f"checklist {config.checklist} ({sum(1 for _ in checklist.items())} items)")
+        if not any(p.field == "checklist" for p in local):  # said once, at the config
+            checklist = load_checklist(config.checklist)
+            checked.append(
+                f"checklist {config.checklist} ({sum(1 for _ in checklist.items())} items)")
     except ChecklistError as exc:
         problems.extend(exc.problems)
     try:
@@ -71,6 +75,9 @@ def _layout_problems(config: LaunchConfig) -> tuple[list[str], list[str]]:
         layout = str(config.base_dir / layout)  # a path in the config is relative to it
     try:
         path = resolve_layout(layout, config.base_dir / "layouts")
+    except LayoutError as exc:  # no such name: say so at the config's `layout:`
+        return [str(config.problem(("layout",), exc.message))], []
+    try:
         load_layout(path)
     except LayoutError as exc:
         return [str(exc)], []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -33,7 +34,7 @@ def test_unknown_pane_type_names_file_and_line(tmp_path: Path) -> None:
                     "  - type: nosuchpane\n    row: 1\n    col: 0\n")
     with pytest.raises(LayoutError) as err:
         load_layout(path)
-    assert str(err.value).startswith(f"{path}:5: unknown pane type 'nosuchpane'")
+    assert str(err.value).startswith(f"{path}:5:11: unknown pane type 'nosuchpane'")
     assert err.value.line == 5
 
 
@@ -57,6 +58,32 @@ def test_layout_errors(body: str, line: int | None, message: str) -> None:
     if line is not None:
         assert err.value.line == line
         assert str(err.value).startswith(f"x.yaml:{line}:")
+
+
+@pytest.mark.parametrize(("data", "where", "message"), [
+    (b"columns: 1\nrows: 1\npanes:\n  - {type: [a], row: 0, col: 0}\n", "4:12",
+     "type: a pane type name, not list"),
+    (b"columns: 1\nrows: 1\npanes:\n  - {type: caf\xe9, row: 0, col: 0}\n", "4:15",
+     "byte 0xe9 is not UTF-8"),
+    (b"columns: 1\nrows: 1\npanes:\n  - {type: lo\x00g, row: 0, col: 0}\n", "4:14",
+     "control character \\x00"),
+    (b"a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+     b"c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c]\n"
+     b"e: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n", None, "alias bomb"),
+    (b"columns: !!python/name:os.system 1\nrows: 1\npanes: []\n", "1:10", "unsupported tag"),
+    (b"columns: 1\nrows: 1\npanes:\n  - <<: {type: log}\n", "4:5", "merge keys"),
+    (b"columns: 1\nrows: 1\npanes: " + b"[" * 500 + b"]" * 500 + b"\n", None, "nested"),
+])
+def test_hostile_layout_files_are_one_line_with_line_and_column(
+        tmp_path: Path, data: bytes, where: str | None, message: str) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_bytes(data)
+    with pytest.raises(LayoutError) as err:
+        load_layout(path)
+    text = str(err.value)
+    assert "\n" not in text and message in text
+    assert text.startswith(f"{path}:{where or ''}")
+    assert re.match(rf"^{re.escape(str(path))}:\d+:\d+: ", text)
 
 
 def test_placement_fills_gaps_in_grid_order() -> None:
@@ -96,7 +123,7 @@ def test_run_rejects_a_bad_layout_with_file_and_line(tmp_path: Path) -> None:
     bad.write_text("columns: 1\nrows: 1\npanes:\n  - {type: pods2, row: 0, col: 0}\n")
     done = _cockpit("run", str(config), "--layout", str(bad), cwd=tmp_path)
     assert done.returncode == 3
-    assert f"{bad}:4: unknown pane type 'pods2'" in done.stderr
+    assert f"{bad}:4:12: unknown pane type 'pods2'" in done.stderr
 
 
 def test_run_needs_a_terminal(tmp_path: Path) -> None:

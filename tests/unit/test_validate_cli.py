@@ -64,7 +64,8 @@ def test_pending_while_needs_an_auto_gate_and_known_signals(tmp_path, capsys):
     assert "item 'manual': pending_while needs an `auto:` gate" in out
 
 
-def test_the_reference_config_and_every_shipped_checklist_validate(capsys):
+def test_the_reference_config_and_every_shipped_checklist_validate(capsys, tmp_path,
+                                                                  monkeypatch):
     import fnmatch
     from pathlib import Path
 
@@ -73,6 +74,10 @@ def test_the_reference_config_and_every_shipped_checklist_validate(capsys):
     from cockpit.sources import build_sources
 
     root = Path(__file__).resolve().parents[2]
+    # It names ~/.config/cockpit/prom-token: validate checks that it can be read.
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / ".config/cockpit").mkdir(parents=True)
+    (tmp_path / ".config/cockpit/prom-token").write_text("t0ken-for-the-test\n")
     assert main(["validate", str(root / "examples/reference.yaml")]) == 0
     sources = build_sources(load_config(root / "examples/reference.yaml"))
 
@@ -81,3 +86,38 @@ def test_the_reference_config_and_every_shipped_checklist_validate(capsys):
 
     for path in sorted((root / "checklists").glob("*.yaml")):
         assert unknown_signals(load_checklist(path), known) == [], path.name
+
+
+def test_local_files_are_checked_where_the_config_names_them(tmp_path, capsys):
+    (tmp_path / "token-dir").mkdir()
+    config = write_launch(tmp_path, GOOD, """\
+        layout: nosuchlayout
+        http:
+          health: {url: 'http://127.0.0.1:9/'}
+        prometheus:
+          url: http://127.0.0.1:9/
+          token_file: token-dir
+        asr_probe:
+          url: ws://127.0.0.1:9/
+          audio: missing.wav
+        """)
+    assert main(["validate", str(config)]) == 3
+    out = capsys.readouterr().out
+    assert (f"{config}:4:1: layout: no layout named 'nosuchlayout' (have: " in out)
+    assert (f"{config}:9:3: prometheus.token_file: cannot read (a directory, not a file): "
+            f"{tmp_path / 'token-dir'}") in out
+    assert f"{config}:12:3: asr_probe.audio: file not found: {tmp_path / 'missing.wav'}" in out
+    # `check` refuses the same config as a config error (3), not NO-GO (1) nor HOLD (2)
+    assert main(["check", str(config)]) == 3
+    err = capsys.readouterr().err
+    assert "asr_probe.audio: file not found" in err and "Traceback" not in err
+
+
+def test_a_missing_checklist_is_named_at_the_config(tmp_path, capsys):
+    config = write_launch(tmp_path, GOOD)
+    (tmp_path / "checklist.yaml").unlink()
+    assert main(["validate", str(config)]) == 3
+    out = capsys.readouterr().out
+    assert f"{config}:2:1: checklist: file not found: {tmp_path / 'checklist.yaml'}" in out
+    assert main(["validate", str(tmp_path / "nope.yaml")]) == 3
+    assert f"{tmp_path / 'nope.yaml'}:1:1: file not found" in capsys.readouterr().err
