@@ -415,6 +415,8 @@ class RollbackConfig(Section):
     ecs: EcsTarget | None = None
     lock_ttl: Duration = 1800.0  # a lock older than this is stale whoever holds it
     verify_within: Duration = 600.0  # not verified by then: "rollback NOT verified"
+    # A second rollback within this long of the last one is refused without --again.
+    quiet_time: Duration = 900.0
     state_dir: ConfigPath | None = None  # lock and journals; default beside the store
 
     @model_validator(mode="after")

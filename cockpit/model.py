@@ -128,6 +128,9 @@ class EventKind(enum.StrEnum):
     ROLLBACK_END = "rollback.end"
     ROLLBACK_VERIFY = "rollback.verify"
     ROLLBACK_DENIED = "rollback.denied"
+    ROLLBACK_REFUSED = "rollback.refused"  # a second rollback without --again
+    ROLLBACK_LOCKED = "rollback.locked"  # not started: another rollback holds the lock
+    ROLLBACK_LOCK_BROKEN = "rollback.lock_broken"  # a stale lock (dead holder, TTL) broken
     SESSION = "session"  # an operator started / stopped watching
     RELEASE = "release"  # a revision deployed (helm upgrade, a rollback, a new task definition)
 

@@ -57,12 +57,16 @@ def plan_event(plan: Plan, verdict: str | None = None, failing: Sequence[str] = 
     )
 
 
-def confirm_event(plan: Plan, who: str, at: float | None = None) -> Event:
+def confirm_event(plan: Plan, who: str, at: float | None = None, second: Any = None) -> Event:
+    again = f" (a SECOND rollback, asked for: {second.describe()})" if second else ""
+    data = {**_plan_data(plan), "confirmed_by": who, "again": second is not None}
+    if second is not None:
+        data["again_reasons"] = list(second.reasons)
     return Event(
         kind=EventKind.ROLLBACK_CONFIRM,
-        message=f"rollback confirmed by {who}: {plan.brief()}",
+        message=f"rollback confirmed by {who}: {plan.brief()}{again}",
         severity=Severity.WARNING,
-        data={**_plan_data(plan), "confirmed_by": who},
+        data=data,
         author=who,
         at=now() if at is None else at,
         id=event_id(plan.id, "confirm"),
@@ -114,6 +118,46 @@ def denied_event(plan: Plan | None, who: str, captains: Iterable[str]) -> Event:
         message=f"{who} is not a captain and may not execute: {what}",
         severity=Severity.WARNING,
         data=data,
+        author=who,
+    )
+
+
+def refused_event(plan: Plan, who: str, second: Any) -> Event:
+    """A second rollback refused (no --again): who tried, and the last one's who/when/state."""
+    last = second.last
+    data: dict[str, Any] = {**_plan_data(plan), "user": who, "reasons": list(second.reasons)}
+    if last is not None:
+        data["last"] = {"rollback_id": last.rollback_id, "who": last.who,
+                        "started_at": last.started_at, "state": last.state}
+    return Event(
+        kind=EventKind.ROLLBACK_REFUSED,
+        message=f"second rollback refused for {who}: {plan.brief()}: {second.describe()}",
+        severity=Severity.WARNING,
+        data=data,
+        author=who,
+    )
+
+
+def locked_event(plan: Plan, who: str, holder: Any) -> Event:
+    return Event(
+        kind=EventKind.ROLLBACK_LOCKED,
+        message=f"rollback not started for {who}: {holder.describe()}",
+        severity=Severity.WARNING,
+        data={**_plan_data(plan), "user": who, "holder": holder.holder, "holder_pid": holder.pid,
+              "holder_since": holder.started, "holder_rollback_id": holder.rollback_id},
+        author=who,
+    )
+
+
+def lock_broken_event(plan: Plan, who: str, stale: Any, why: str) -> Event:
+    return Event(
+        kind=EventKind.ROLLBACK_LOCK_BROKEN,
+        message=f"stale rollback lock broken by {who}: held by {stale.holder} (pid {stale.pid}, "
+                f"rollback {str(stale.rollback_id)[:8]}), {why}",
+        severity=Severity.WARNING,
+        data={**_plan_data(plan), "user": who, "holder": stale.holder, "holder_pid": stale.pid,
+              "holder_since": stale.started, "holder_rollback_id": stale.rollback_id,
+              "why": why},
         author=who,
     )
 

@@ -69,6 +69,8 @@ class RollbackLock:
     def __init__(self, path: Path, ttl: float = 1800.0) -> None:
         self.path = Path(path)
         self.ttl = ttl
+        # Stale locks broken by the last acquire(), with why: for the incident log.
+        self.broken: list[tuple[LockInfo, str]] = []
 
     def read(self) -> LockInfo | None:
         try:
@@ -111,14 +113,17 @@ class RollbackLock:
             rollback_id=rollback_id,
             ttl=self.ttl,
         )
+        self.broken = []
         for _ in range(5):
             try:
                 fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
             except FileExistsError:
                 current = self.read()
-                if current is not None and self.stale(current) is None:
+                why = self.stale(current) if current is not None else None
+                if current is not None and why is None:
                     raise LockHeld(current) from None
-                self._break(current)
+                if self._break(current) and current is not None and why is not None:
+                    self.broken.append((current, why))
                 continue
             with os.fdopen(fd, "w", encoding="utf-8") as f:
                 json.dump(asdict(info), f)
@@ -126,24 +131,27 @@ class RollbackLock:
         current = self.read()
         raise LockHeld(current or info)
 
-    def _break(self, seen: LockInfo | None) -> None:
-        """Remove a stale lock, unless someone replaced it since we looked."""
+    def _break(self, seen: LockInfo | None) -> bool:
+        """Remove a stale lock, unless someone replaced it since we looked; True if removed."""
         aside = self.path.with_name(f"{self.path.name}.stale.{os.getpid()}")
         try:
             os.rename(self.path, aside)
         except FileNotFoundError:
-            return
+            return False
         try:
             moved = json.loads(aside.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             moved = None
+        broke = True
         if seen is not None and moved is not None and moved != asdict(seen):
             # A live lock was created between our read and the rename: put it back.
+            broke = False
             try:
                 os.link(aside, self.path)
             except FileExistsError:
                 pass
         aside.unlink(missing_ok=True)
+        return broke
 
     def hand_over(self, rollback_id: str, pid: int) -> bool:
         """Give our lock to the runner process `pid` (atomic replace; same rollback only).

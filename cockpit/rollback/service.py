@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cockpit.model import whoami
+from cockpit.model import EventKind, whoami
 from cockpit.rollback import events, journal
+from cockpit.rollback.again import LastRollback, SecondRollback, last_rollback, second_rollback
 from cockpit.rollback.helm import plan_helm, rollback_argv
 from cockpit.rollback.lock import LockHeld, LockInfo, RollbackLock
 from cockpit.rollback.plan import Plan, RollbackError
@@ -27,6 +28,14 @@ DEFAULT_LOCK_TTL = 1800.0
 
 class NotCaptain(RollbackError):
     """The operator may look at the plan but not execute it."""
+
+
+class SecondRollbackRefused(RollbackError):
+    """A second rollback (of a rollback, too soon, the last unverified) without `again`."""
+
+    def __init__(self, second: SecondRollback) -> None:
+        self.second = second
+        super().__init__(f"refused: {second.describe()}; pass --again to roll back again anyway")
 
 
 def is_captain(user: str, captains: Iterable[str]) -> bool:
@@ -137,6 +146,25 @@ class Rollbacks:
     def record(self, event: Any) -> bool:
         return events.record(self.sink, event)
 
+    @property
+    def quiet_time(self) -> float:
+        return float(getattr(self.target, "quiet_time", 900.0) or 0.0)
+
+    def last(self, plan: Plan) -> LastRollback | None:
+        """The latest rollback of the plan's target in the log."""
+        find = getattr(self.sink, "events", None)
+        if find is None:
+            return None
+        kinds = [EventKind.ROLLBACK_START, EventKind.ROLLBACK_END, EventKind.ROLLBACK_VERIFY]
+        return last_rollback(find(kinds=kinds), plan.kind, plan.target)
+
+    def second(self, plan: Plan) -> SecondRollback | None:
+        """Why `plan` would be a second rollback (refused without `again`), or None.
+        While another rollback holds the lock, the lock refuses (naming its holder)."""
+        if self.holder() is not None:
+            return None
+        return second_rollback(plan, self.last(plan), self.quiet_time)
+
     async def plan(
         self, revision: int | None = None, verdict: str | None = None, failing: Sequence[str] = ()
     ) -> Plan:
@@ -172,8 +200,9 @@ class Rollbacks:
     def holder(self) -> LockInfo | None:
         return self.lock.holder()
 
-    def start(self, plan: Plan, confirmed_by: str | None = None) -> Run:
-        """Confirm and start `plan` in its own process; raises NotCaptain or LockHeld."""
+    def start(self, plan: Plan, confirmed_by: str | None = None, again: bool = False) -> Run:
+        """Confirm and start `plan` in its own process; raises NotCaptain, LockHeld or
+        SecondRollbackRefused (unless `again`: the operator asked for a second one)."""
         who = confirmed_by or self.user
         if not self.may_execute(who):
             self.record(events.denied_event(plan, who, self.captains))
@@ -182,7 +211,18 @@ class Rollbacks:
                 f"{', '.join(self.captains) or 'none configured'}): the plan is read-only"
             )
         self._revalidate(plan)
-        self.lock.acquire(plan.id)
+        second = self.second(plan)
+        if second is not None and not again:
+            self.record(events.refused_event(plan, who, second))
+            raise SecondRollbackRefused(second)
+        try:
+            self.lock.acquire(plan.id)
+        except LockHeld as exc:
+            self.record(events.locked_event(plan, who, exc.info))
+            raise
+        finally:
+            for info, why in self.lock.broken:
+                self.record(events.lock_broken_event(plan, who, info, why))
         try:
             if (self.journal_root / plan.id).exists():
                 raise RollbackError("this plan was already executed: plan again to roll back")
@@ -192,7 +232,7 @@ class Rollbacks:
                 who,
                 {"lock": str(self.lock.path), "store": store_spec(self.config)},
             )
-            self.record(events.confirm_event(plan, who))
+            self.record(events.confirm_event(plan, who, second=second))
             err = open(d / journal.RUNNER_ERR, "wb")  # noqa: SIM115
             try:
                 proc = subprocess.Popen(
@@ -261,4 +301,4 @@ class Rollbacks:
         return states[-1] if states else None
 
 
-__all__ = ["LockHeld", "NotCaptain", "Rollbacks", "Run", "is_captain"]
+__all__ = ["LockHeld", "NotCaptain", "Rollbacks", "Run", "SecondRollbackRefused", "is_captain"]

@@ -206,6 +206,8 @@ def _slo(expect: Expectation, verdict: Verdict | None) -> tuple[bool, list[str]]
         return False, ["no verdict yet"]
     if verdict.at < expect.ended_at:
         return False, ["the verdict has not been evaluated since the command ended"]
+    if verdict.kind == VerdictKind.HOLD and not verdict.unknown and not verdict.failing:
+        return False, ["no verdict yet"]  # an engine that has judged nothing yet
     reasons: list[str] = []
     failing = {i.item_id: i for i in verdict.failing}
     unknown = {i.item_id: i for i in verdict.unknown}

@@ -65,7 +65,14 @@ def test_rollback_of_the_running_demo_from_the_command_line():
             assert time.monotonic() < deadline + 30, "\n".join(demo.lines)
             time.sleep(0.2)
         assert any("helm rolled back to 2.3.0" in ln for ln in demo.lines)
+        # --yes verified it headless: the simulated cluster back on 2.3.0, the gates passing.
+        assert "rollback verified" in done.stdout.splitlines()[-1], done.stdout
         after = cockpit("rollback", str(config), "--plan")
         assert "current:  revision 6" in after.stdout
+        assert "SECOND ROLLBACK" in after.stdout  # 6 -> 3 would be a release nobody chose
+        again = cockpit("rollback", str(config), "--yes")
+        assert again.returncode == 6, again.stdout + again.stderr
+        assert "refused: the last rollback" in again.stderr and "--again" in again.stderr
+        assert "current:  revision 6" in cockpit("rollback", str(config), "--plan").stdout
     finally:
         assert demo.stop() == 0

@@ -18,7 +18,7 @@ from cockpit.rollback import journal
 from cockpit.rollback.helm import plan_helm
 from cockpit.rollback.lock import LockHeld
 from cockpit.rollback.plan import RollbackError, event_id
-from cockpit.rollback.service import NotCaptain, Rollbacks
+from cockpit.rollback.service import NotCaptain, Rollbacks, SecondRollbackRefused
 from cockpit.rollback.validate import InvalidIdentifier
 from cockpit.store.sqlite import SqliteStore
 from tests.support.helm import asr_history, history_json, make_standin, recorded
@@ -125,9 +125,14 @@ def test_cli_plan_changes_nothing_and_yes_executes(tmp_path: Path, monkeypatch) 
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     assert "| Rollback was a success! Happy Helming!" in out
-    assert "succeeded" in out.splitlines()[-1]
+    lines = out.splitlines()
+    assert any(line.startswith("rollback succeeded") for line in lines), out
+    # No kube source: the rollout is judged by helm's own outcome, the gates by the verdict.
+    assert lines[-1].startswith("rollback verified"), out
     assert recorded(record)[-1] == ROLLBACK_ARGV
     assert len(events_of(tmp_path / "events.db", EventKind.ROLLBACK_END)) == 1
+    [verify] = events_of(tmp_path / "events.db", EventKind.ROLLBACK_VERIFY)
+    assert verify.data["verified"] is True
 
 
 async def test_two_rollbacks_at_once_one_runs_the_other_is_told_who(
@@ -154,8 +159,19 @@ async def test_two_rollbacks_at_once_one_runs_the_other_is_told_who(
     gate.touch()
     assert (await run.wait()).exit_code == 0
     assert sum(1 for argv in recorded(record) if argv[0] == "rollback") == 1
-    # Once it ended, the lock is free again.
-    assert (await bob.start(await bob.plan()).wait()).exit_code == 0
+    # Both refusals are in the log, naming who held the lock.
+    locked = store.events(kinds=[EventKind.ROLLBACK_LOCKED])
+    assert [e.author.split("@")[0] for e in locked] == ["bob", "bob"]
+    assert all(e.data["holder"].startswith("alice@") and "alice@" in e.message for e in locked)
+    # Once it ended, the lock is free again; but nothing was deployed since, so a rollback
+    # now is a second one: refused, naming who did the last one, unless asked for.
+    with pytest.raises(SecondRollbackRefused, match=r"started by alice@bastion-1 .*succeeded"):
+        bob.start(await bob.plan())
+    assert (await bob.start(await bob.plan(), again=True).wait()).exit_code == 0
+    [refused] = store.events(kinds=[EventKind.ROLLBACK_REFUSED])
+    assert refused.author == "bob@bastion-2" and refused.data["last"]["who"] == "alice@bastion-1"
+    confirms = store.events(kinds=[EventKind.ROLLBACK_CONFIRM])
+    assert [c.data["again"] for c in confirms] == [False, True]
 
 
 async def test_non_captain_cannot_execute_and_it_is_logged(tmp_path: Path, monkeypatch) -> None:  # noqa: ANN001
@@ -218,7 +234,7 @@ def test_injected_revision_refused(tmp_path: Path, monkeypatch) -> None:  # noqa
     config = write_config(tmp_path, HELM)
     proc = _cli(config, "--yes", "--revision", "2 --set x=y")
     out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 4 and "refused revision" in err
+    assert proc.returncode == 3 and "refused revision" in err  # bad input, as everywhere
     assert recorded(record) == []
 
 
@@ -274,6 +290,6 @@ async def test_a_plan_runs_once(tmp_path: Path, monkeypatch) -> None:  # noqa: A
     plan = await rollbacks.plan()
     assert (await rollbacks.start(plan).wait()).exit_code == 0
     with pytest.raises(RollbackError, match="already executed: plan again"):
-        rollbacks.start(plan)
+        rollbacks.start(plan, again=True)  # even asked for: the same plan never runs twice
     assert rollbacks.holder() is None
     assert sum(1 for argv in recorded(record) if argv[0] == "rollback") == 1

@@ -169,3 +169,39 @@ async def _wait_running(run) -> None:  # noqa: ANN001
             return
         await asyncio.sleep(0.02)
     raise AssertionError("the rollback never started running")
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_r_twice_is_a_second_rollback_that_says_so_and_needs_its_own_yes(
+    tmp_path: Path, standin, size  # noqa: ANN001
+) -> None:
+    gate, record = standin
+    gate.touch()
+    engine = _launch(tmp_path, ["alice"])
+    first = Rollbacks(engine.config, engine)
+    assert (await first.start(await first.plan()).wait()).exit_code == 0
+    app = CockpitApp(engine, layouts("compact"), start_engine=False)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("R")
+        desk = app._rollback_desk
+        await _until(pilot, lambda: desk.stage == "planned", "the plan")
+        text = screen_text(app)
+        assert "SECOND ROLLBACK" in text and desk.second is not None
+        assert "alice@" in desk.second.describe()
+        await pilot.press("y")
+        await pilot.pause()
+        assert desk.stage == "again"
+        assert "press a to roll back AGAIN" in screen_text(app)
+        await pilot.press("enter")  # y then enter is not enough for a second rollback
+        await pilot.pause()
+        assert desk.run is None
+        await pilot.press("a")
+        await pilot.pause()
+        assert "ARMED: press enter to roll back AGAIN now" in screen_text(app)
+        await pilot.press("enter")
+        await _until(pilot, lambda: desk.stage == "ended", "the second rollback's end")
+    assert sum(1 for argv in recorded(record) if argv[0] == "rollback") == 2
+    confirms = engine.store.events(kinds=[EventKind.ROLLBACK_CONFIRM])
+    assert [c.data["again"] for c in confirms] == [False, True]
+    assert "SECOND rollback" in confirms[-1].message
+    assert engine.store.events(kinds=[EventKind.ROLLBACK_REFUSED]) == []

@@ -280,3 +280,11 @@ TD = "arn:aws:ecs:eu-west-1:123456789012:task-definition/asr:2"
 )
 def test_ecs_deployment_states(svc: dict, state: str) -> None:
     assert deployment_state(svc, TD)[0] == state
+
+
+def test_an_engine_that_has_judged_nothing_yet_does_not_verify() -> None:
+    # A fresh engine's verdict is HOLD with nothing failing and nothing unknown: it has not
+    # looked yet, so the gates failing at plan time are not "passing again".
+    fresh = Verdict(VerdictKind.HOLD, at=END + 1)
+    v = evaluate(_expect(), _rollout(END + 1, version="2.2"), fresh, END + 1)
+    assert v.state == "waiting" and v.reasons == ("no verdict yet",)

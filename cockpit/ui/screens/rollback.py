@@ -2,9 +2,12 @@
 the command's output as it comes, the outcome, and "rollback verified" or why not.
 
 Keys: `R` opens it (plans at once), `y` arms it, `enter` executes: three keystrokes,
-and no single stray key can start a rollback. Non-captains see the plan marked
-read-only; their `y` is refused and logged. `esc` closes the dialog only: the
-rollback runs in its own process (cockpit/rollback/runner.py) and `R` shows it again.
+and no single stray key can start a rollback. A second rollback (of a rollback, or
+while the last is unverified or younger than `quiet_time`) says so in words, and `y`
+then asks for its own confirmation, `a` (roll back again), before `enter`.
+Non-captains see the plan marked read-only; their `y` is refused and logged. `esc`
+closes the dialog only: the rollback runs in its own process (cockpit/rollback/runner.py)
+and `R` shows it again.
 
 `RollbackDesk` (one per app) holds the rollback's state so that it outlives the
 dialog; the dialog only draws it.
@@ -45,6 +48,8 @@ class RollbackDesk:
         self.verify_within = float(getattr(engine.config.rollback, "verify_within", 600.0))
         self.verify_interval = 1.0
         self.plan: Any = None
+        self.second: Any = None  # SecondRollback: this plan would roll back again
+        self.again = False  # the operator confirmed the second rollback
         self.plan_error: str | None = None
         self.failing: list[str] = []
         self.failing_detail: list[str] = []
@@ -91,6 +96,7 @@ class RollbackDesk:
             for i in getattr(verdict, "failing", ())
         ]
         self.stage, self.plan, self.plan_error, self.message = "planning", None, None, ""
+        self.second, self.again = None, False
         self.outcome = self.verification = None
         self._changed()
         self.app.run_worker(self._plan(), group="rollback-plan", exclusive=True,
@@ -102,6 +108,7 @@ class RollbackDesk:
 
         try:
             self.plan = await self.rollbacks.plan(verdict=self.verdict_text, failing=self.failing)
+            self.second = self.rollbacks.second(self.plan)
             self.stage = "planned"
         except (RollbackError, InvalidIdentifier) as exc:
             self.plan_error, self.stage = str(exc), "idle"
@@ -123,12 +130,18 @@ class RollbackDesk:
 
     def arm(self) -> None:
         if self.stage == "planned":
-            self.stage = "armed"
+            self.stage = "again" if self.second is not None else "armed"
+            self._changed()
+
+    def confirm_again(self) -> None:
+        """The second rollback's own confirmation (`a`), after `y`."""
+        if self.stage == "again":
+            self.again, self.stage = True, "armed"
             self._changed()
 
     def disarm(self) -> None:
-        if self.stage == "armed":
-            self.stage = "planned"
+        if self.stage in ("armed", "again"):
+            self.stage, self.again = "planned", False
             self._changed()
 
     def execute(self) -> None:
@@ -141,7 +154,7 @@ class RollbackDesk:
         self.stage = "starting"
         self._changed()
         try:
-            run = self.rollbacks.start(self.plan)
+            run = self.rollbacks.start(self.plan, again=self.again)
         except NotCaptain as exc:
             self.stage, self.message = "planned", str(exc)
         except LockHeld as exc:
@@ -256,6 +269,7 @@ class RollbackScreen(Dialog[None]):
 
     BINDINGS = [
         Binding("y", "arm", "Arm the rollback (then enter)"),
+        Binding("a", "again", "Confirm a second rollback (after y)"),
         Binding("enter", "execute", "Execute the armed rollback"),
         Binding("escape", "close", "Close (a running rollback goes on)"),
     ]
@@ -318,7 +332,9 @@ class RollbackScreen(Dialog[None]):
             title.update(plain(f"Rollback · READ-ONLY: {who} is not a captain"))
         verdict = self.query_one("#rb-verdict", Static)
         failing = "; ".join(d.failing_detail) or "none"
-        verdict.update(plain(f"verdict {d.verdict_text or '-'} · failing gates: {failing}"))
+        go = (" · the verdict is GO: nothing is failing, a rollback is not called for"
+              if d.verdict_text == VerdictKind.GO.value else "")
+        verdict.update(plain(f"verdict {d.verdict_text or '-'} · failing gates: {failing}{go}"))
         verdict.set_class(d.verdict_text == VerdictKind.NO_GO.value, "nogo")
         plan_lines: list[str] = []
         if d.plan is not None and d.stage in ("starting", "running", "ended"):
@@ -327,13 +343,15 @@ class RollbackScreen(Dialog[None]):
             plan_lines = [full[0], *[line for line in full if "command:" in line]]
         elif d.plan is not None:
             plan_lines = d.plan.lines()
+            if d.second is not None:
+                plan_lines = [*d.second.lines()[:1], *plan_lines]
         elif d.plan_error:
             plan_lines = [f"no plan: {d.plan_error}"]
         elif d.stage == "planning":
             plan_lines = ["planning: reading the release history…"]
         self.query_one("#rb-plan-text", Static).update(plain("\n".join(plan_lines)))
         self.query_one("#rb-state", Static).update(plain(self._state_text()))
-        self.query_one("#rb-state", Static).set_class(d.stage == "armed", "armed")
+        self.query_one("#rb-state", Static).set_class(d.stage in ("armed", "again"), "armed")
         self.query_one("#rb-hint", Static).update(plain(self._hint()))
         log = self.query_one("#rb-output", RichLog)
         if self._shown > len(d.lines) or self._shown == 0:
@@ -349,8 +367,11 @@ class RollbackScreen(Dialog[None]):
         parts = []
         if d.message:
             parts.append(d.message)
-        if d.stage == "armed":
-            parts.append("ARMED: press enter to roll back now, esc to stand down")
+        if d.stage == "again":
+            parts.append("SECOND ROLLBACK: press a to roll back AGAIN anyway, esc to stand down")
+        elif d.stage == "armed":
+            what = "roll back AGAIN" if d.again else "roll back"
+            parts.append(f"ARMED: press enter to {what} now, esc to stand down")
         elif d.stage in ("starting", "running"):
             since = d.run.state().started_at if d.run is not None and d.run.state() else None
             parts.append(f"rollback RUNNING since {_clock(since)}")
@@ -363,9 +384,13 @@ class RollbackScreen(Dialog[None]):
     def _hint(self) -> str:
         d = self.desk
         if d.stage == "planned":
+            if d.captain and d.second is not None:
+                return "a SECOND rollback · y: arm (then a to confirm it) · esc: close"
             if d.captain:
                 return "y: arm · esc: close"
             return "read-only: only the launch's captains may roll back · esc: close"
+        if d.stage == "again":
+            return "a: yes, roll back AGAIN · esc: stand down"
         if d.stage == "armed":
             return "enter: ROLL BACK NOW · esc: stand down"
         if d.stage in ("starting", "running"):
@@ -381,6 +406,9 @@ class RollbackScreen(Dialog[None]):
             self.desk.execute()
             return
         self.desk.arm()
+
+    def action_again(self) -> None:
+        self.desk.confirm_again()
 
     def action_execute(self) -> None:
         self.desk.execute()
