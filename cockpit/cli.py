@@ -14,7 +14,8 @@ import sys
 
 from cockpit import __version__, exits
 
-COMMANDS = ["run", "demo", "check", "probe", "rollback", "validate", "log", "checklist"]
+COMMANDS = ["run", "demo", "check", "probe", "rollback", "validate", "log", "checklist", "tick",
+            "untick"]
 
 
 class _Parser(argparse.ArgumentParser):

@@ -62,6 +62,10 @@ def _check(args: argparse.Namespace) -> int:
             }
             for item in engine.checklist.items()
         ],
+        "unticked": [{"id": item.id, "text": item.text, "owner": item.owner,
+                      "required": item.required}
+                     for item in engine.checklist.items()
+                     if item.manual and states[item.id].status == Status.UNTICKED],
         "failing": [s.item_id for s in verdict.failing],
         "unknown": [s.item_id for s in verdict.unknown],
     }
@@ -101,3 +105,10 @@ def _print_table(report: dict) -> None:
     if report["unknown"]:
         line.append("  waiting on: " + ", ".join(report["unknown"]))
     console.print(line)
+    if report["unticked"]:
+        console.print(Text(f"still unticked ({len(report['unticked'])}), "
+                           "tick with `cockpit tick CONFIG ID`:"))
+        for item in report["unticked"]:
+            owner = f"owner: {item['owner']}" if item["owner"] else "no owner"
+            optional = " (optional)" if not item["required"] else ""
+            console.print(Text(f"  {item['id']}  {item['text']}{optional}  [{owner}]"))
