@@ -13,6 +13,7 @@ import httpx
 from cockpit.config import HttpCheck, read_secret
 from cockpit.model import Reading, now
 from cockpit.redact import redact
+from cockpit.sources.bounded_http import HEALTH_MAX_BYTES, TooLarge, TooSlow, fetch
 
 
 class HttpSource:
@@ -47,10 +48,13 @@ class HttpSource:
         assert self._client is not None
         started = time.perf_counter()
         at = now()
-        try:
-            response = await self._client.get(self.check.url)
-        except httpx.TimeoutException:
+        try:  # `timeout` bounds the whole answer, not each read; the body is bounded too
+            response = await fetch(self._client, "GET", self.check.url,
+                                   max_bytes=HEALTH_MAX_BYTES, total=self.check.timeout)
+        except (httpx.TimeoutException, TooSlow):
             return self._failed(at, f"timed out after {self.check.timeout:g}s")
+        except TooLarge as exc:
+            return self._failed(at, redact(str(exc)))
         except httpx.HTTPError as exc:
             return self._failed(at, redact(f"{type(exc).__name__}: {exc}") or type(exc).__name__)
         latency = time.perf_counter() - started

@@ -21,6 +21,10 @@ import httpx
 
 from cockpit.model import Series
 from cockpit.redact import redact, register_secret
+from cockpit.sources.bounded_http import API_MAX_BYTES, TooLarge, TooSlow, fetch
+
+# More series than this in one answer is a query to aggregate, not one to gate on.
+MAX_SERIES = 20_000
 
 # PromError kinds. Only the transient ones are retried inside one call.
 BAD_QUERY = "bad_query"  # Prometheus rejected the expression (its own text follows)
@@ -30,6 +34,7 @@ TIMEOUT = "timeout"  # no answer within the timeout (ours or Prometheus's)
 UNREACHABLE = "unreachable"  # connection refused, DNS, TLS handshake
 NOT_JSON = "not_json"  # an answer that is not the API's JSON (a proxy's HTML page...)
 HTTP = "http"  # another HTTP status (404: wrong URL, 5xx: server trouble)
+TOO_LARGE = "too_large"  # an answer over max_bytes, or with more than max_series series
 
 _LONG_QUERY = 1500  # above this many characters, POST the form instead of GET
 
@@ -97,9 +102,13 @@ class PromClient:
         backoff: float = 0.25,
         headers: Mapping[str, str] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        max_bytes: int = API_MAX_BYTES,
+        max_series: int = MAX_SERIES,
     ) -> None:
         self.url = url.rstrip("/")
         self.timeout = timeout
+        self.max_bytes = max_bytes  # per answer; `timeout` also bounds the whole answer
+        self.max_series = max_series
         self.retries = max(0, retries)
         self.backoff = backoff
         self.insecure = not verify
@@ -148,6 +157,9 @@ class PromClient:
         data = await self._call("/api/v1/query", params)
         kind = data.get("resultType")
         result = data.get("result")
+        if isinstance(result, list) and len(result) > self.max_series:
+            raise PromError(TOO_LARGE, f"{len(result)} series in one answer (at most "
+                            f"{self.max_series}): aggregate in the query, e.g. max by (pod)")
         if kind == "vector" and isinstance(result, list):
             return [
                 Series(labels=dict(item.get("metric") or {}), value=to_float(item["value"][1]))
@@ -167,6 +179,9 @@ class PromClient:
         data = await self._call("/api/v1/query_range", params)
         if data.get("resultType") != "matrix" or not isinstance(data.get("result"), list):
             raise PromError(BAD_QUERY, f"unexpected result type {data.get('resultType')!r}")
+        if len(data["result"]) > self.max_series:
+            raise PromError(TOO_LARGE, f"{len(data['result'])} series in one answer (at most "
+                            f"{self.max_series}): aggregate in the query")
         return [
             RangeSeries(
                 labels=dict(item.get("metric") or {}),
@@ -194,12 +209,15 @@ class PromClient:
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _once(self, path: str, params: dict[str, str]) -> dict[str, Any]:
+        bounds = {"max_bytes": self.max_bytes, "total": self.timeout}
         try:
             if len(params.get("query", "")) > _LONG_QUERY:
-                response = await self._client.post(path, data=params)
+                response = await fetch(self._client, "POST", path, data=params, **bounds)
             else:
-                response = await self._client.get(path, params=params)
-        except httpx.TimeoutException:
+                response = await fetch(self._client, "GET", path, params=params, **bounds)
+        except TooLarge as exc:
+            raise PromError(TOO_LARGE, f"{exc}: aggregate in the query") from None
+        except (httpx.TimeoutException, TooSlow):
             raise PromError(
                 TIMEOUT, f"no answer from {self.url} within {self.timeout:g}s"
             ) from None
