@@ -137,8 +137,50 @@ def read_secret(env: str | None = None, file: Path | None = None) -> str | None:
 # ---------------------------------------------------------------- sections
 
 
+_HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$")
+MAX_BODY_FILE = 10 << 20  # bytes: a small upload, not a load test
+
+
+def _header_names(v: dict[str, Any]) -> dict[str, Any]:
+    for name, value in v.items():
+        if not _HEADER_NAME.match(name):
+            raise ValueError(f"{name!r} is not an HTTP header name")
+        if isinstance(value, str) and any(c in value for c in "\r\n\x00"):
+            raise ValueError(f"header {name}: the value may not contain line breaks")
+    return v
+
+
+class HttpJob(Section):
+    """A job-style check: the request submits a job, then `status_url` is polled until
+    the field at `done_path` says `done_value` (or a `failed_values` one), within `deadline`."""
+
+    status_url: str | None = None  # may hold {id}: the value at `id_path` of the answer
+    id_path: str | None = None  # dotted JSON path, e.g. `id` or `job.id`
+    done_path: str = "status"
+    done_value: Any = "done"
+    failed_values: list[Any] = Field(default_factory=lambda: ["failed", "error"])
+    poll: Duration = 1.0
+    deadline: Duration = 60.0
+
+    @model_validator(mode="after")
+    def _id_for_template(self) -> HttpJob:
+        if self.status_url and "{id}" in self.status_url and not self.id_path:
+            raise ValueError("status_url has {id}: say where it is with id_path")
+        if self.poll <= 0 or self.deadline <= 0:
+            raise ValueError("poll and deadline must be positive")
+        return self
+
+
 class HttpCheck(Section):
-    """A built-in HTTP health check: status code and latency of one URL."""
+    """A built-in HTTP check of one URL: status code and latency, and what else is asked.
+
+    Beyond GET-and-200: `method`, `headers` (plain), `headers_env` / `headers_file`
+    (secret values, redacted everywhere), `body` or `body_file` (a small upload) with
+    `content_type`, `expect_status` (a list), `expect_body` (a substring),
+    `expect_json` (dotted path -> value), `read_headers` (response headers as
+    `http.NAME.header.H` signals, "" when absent), `cors_origin` (sent as Origin;
+    `http.NAME.cors_allowed`), and `job` (submit, then poll until done).
+    """
 
     url: HttpUrl
     every: Duration = 10.0
@@ -149,6 +191,36 @@ class HttpCheck(Section):
     ca_file: ConfigPath | None = None
     token_env: str | None = None
     token_file: ConfigPath | None = None
+    method: Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] = "GET"
+    headers: Annotated[dict[str, str], AfterValidator(_header_names)] = Field(
+        default_factory=dict)
+    headers_env: Annotated[dict[str, str], AfterValidator(_header_names)] = Field(
+        default_factory=dict)
+    headers_file: Annotated[dict[str, ConfigPath], AfterValidator(_header_names)] = Field(
+        default_factory=dict)
+    body: str | None = None
+    body_file: ConfigPath | None = None
+    content_type: str | None = None
+    expect_body: str | None = None
+    expect_json: dict[str, Any] = Field(default_factory=dict)
+    read_headers: list[str] = Field(default_factory=list)
+    cors_origin: str | None = None
+    job: HttpJob | None = None
+
+    @field_validator("read_headers")
+    @classmethod
+    def _lower_names(cls, v: list[str]) -> list[str]:
+        for name in v:
+            if not re.match(r"^[a-z0-9][a-z0-9-]{0,99}$", name):
+                raise ValueError(f"{name!r}: write response header names in lower case "
+                                 "(letters, digits, '-')")
+        return v
+
+    @model_validator(mode="after")
+    def _one_body(self) -> HttpCheck:
+        if self.body is not None and self.body_file is not None:
+            raise ValueError("give `body` or `body_file`, not both")
+        return self
 
 
 
