@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from cockpit import identity, roles
 from cockpit.checklist import Checklist, fold_ticks, item_state, load_checklist
 from cockpit.config import LaunchConfig
 from cockpit.model import (
@@ -38,6 +39,10 @@ log = logging.getLogger(__name__)
 
 HISTORY_POINTS = 360  # per signal: 30 min at 5 s; bounded so hours cost what minutes do
 _ENGINE = "engine"
+
+
+class Denied(PermissionError):
+    """This operator's role may not do that (the refusal is logged as an event)."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,7 @@ class Engine:
         checklist: Checklist | None = None,
         clock: Callable[[], float] = now,
         author: str | None = None,
+        read_only: bool = False,
     ) -> None:
         from cockpit.sources import build_sources
 
@@ -88,6 +94,7 @@ class Engine:
         self.store = store
         self.clock = clock
         self.author = author or whoami()
+        self.role = roles.role_of(self.author, config, read_only)
         self.checklist = checklist or load_checklist(config.checklist)
         self.sources: list[Source] = list(build_sources(config) if sources is None else sources)
         self.readings: dict[str, Reading] = {}
@@ -103,12 +110,14 @@ class Engine:
         self._recorded_verdict: str | None = last[0].data.get("verdict") if last else None
         self.verdict = Verdict(VerdictKind.HOLD, at=clock())
         self._state_cache: dict[str, ItemState] | None = None
+        self._store_said = ""
 
     # ------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
         """Start every source on its own timer, and the staleness clock."""
         self.started_at = self.clock()
+        self._attach_store()
         self.record(Event(EventKind.SESSION, f"{self.author} started watching",
                           Severity.DEBUG, {"action": "start"}, author=self.author))
         for source in self.sources:
@@ -356,6 +365,7 @@ class Engine:
 
     def _tick(self, kind: EventKind, item_id: str, comment: str | None) -> Event:
         item = self.checklist.item(item_id)
+        self._allow(str(kind), item_id)
         if not item.manual:
             raise ValueError(f"{item_id!r} is ticked by its live signal ({item.auto}), not by hand")
         verb = "ticked" if kind == EventKind.TICK else "unticked"
@@ -367,10 +377,89 @@ class Engine:
         return event
 
     def note(self, text: str, severity: str = Severity.INFO) -> Event:
+        self._allow("note")
         event = Event(EventKind.NOTE, text, Severity(severity), {}, author=self.author,
                       at=self.clock())
         self.record(event)
         return event
+
+    def may(self, action: str) -> bool:
+        return roles.may(self.role, action)
+
+    def deny(self, action: str, what: str = "") -> Event:
+        """Log that this operator's role refused `action` (every refusal is an event)."""
+        event = Event(EventKind.DENIED,
+                      f"{self.author} ({self.role}) may not {action}" + (f": {what}" if what
+                                                                         else ""),
+                      Severity.WARNING, {"action": action, "role": self.role, "what": what},
+                      author=self.author, at=self.clock())
+        self.record(event)
+        return event
+
+    def _allow(self, action: str, what: str = "") -> None:
+        if not self.may(action):
+            self.deny(action, what)
+            raise Denied(f"{self.author} is {self.role}: may not {action}")
+
+    # ------------------------------------------------------------ the team (shared store)
+
+    def _attach_store(self) -> None:
+        """Other cockpits' events and the shared log's health come in through the same
+        change stream as this cockpit's own (from the store's thread, onto our loop)."""
+        loop = asyncio.get_running_loop()
+        on_remote = getattr(self.store, "on_remote", None)
+        if callable(on_remote):
+            on_remote(lambda events: loop.call_soon_threadsafe(self.ingest, events))
+        on_status = getattr(self.store, "on_status", None)
+        if callable(on_status):
+            on_status(lambda status: loop.call_soon_threadsafe(self._store_status, status))
+        join = getattr(self.store, "join", None)
+        if callable(join):
+            me = identity.current()
+            user, _, host = self.author.partition("@")
+            join(user, host or me.host, me.ssh_client, self.role)
+
+    def ingest(self, events: Iterable[Event]) -> None:
+        """Events another cockpit wrote (already in our store): fold them and tell."""
+        ticks = False
+        for event in events:
+            if event.kind in (EventKind.TICK, EventKind.UNTICK):
+                ticks = True
+            elif event.kind == EventKind.VERDICT:
+                self._recorded_verdict = event.data.get("verdict", self._recorded_verdict)
+            self._notify(Change("event", event))
+        if ticks:
+            self._ticks = fold_ticks(self.store.events(kinds=[EventKind.TICK, EventKind.UNTICK]))
+            self._evaluate()
+
+    def _store_status(self, status: Any) -> None:
+        text = status.describe() if hasattr(status, "describe") else str(status)
+        if text != self._store_said:
+            if text.startswith("shared log offline") or text.startswith("shared log back"):
+                self.record(Event(EventKind.STORE, text, Severity.WARNING if "offline" in text
+                                  else Severity.INFO, {"online": bool(status.online),
+                                                       "pending": status.pending},
+                                  author=self.author, at=self.clock()))
+            self._store_said = text
+        self._notify(Change("status", "store"))
+
+    def team_status(self) -> str:
+        """"shared log offline since 02:14, 7 events waiting", "live updates paused", or ""."""
+        status = getattr(self.store, "status", None)
+        return status().describe() if callable(status) else ""
+
+    def watchers(self) -> list[str]:
+        """Who watches this launch: "alice (captain)", "bob", ... this cockpit included."""
+        listing = getattr(self.store, "watchers", None)
+        if not callable(listing):
+            return []
+        out = []
+        for w in listing():
+            name = w.user + (" (captain)" if w.role == roles.CAPTAIN else
+                             " (read-only)" if w.role == roles.READ_ONLY else "")
+            if name not in out:
+                out.append(name)
+        return out
 
     def record(self, event: Event) -> bool:
         """Append an event to the log (idempotent by id) and tell the subscribers."""

@@ -133,6 +133,8 @@ class EventKind(enum.StrEnum):
     ROLLBACK_LOCK_BROKEN = "rollback.lock_broken"  # a stale lock (dead holder, TTL) broken
     SESSION = "session"  # an operator started / stopped watching
     RELEASE = "release"  # a revision deployed (helm upgrade, a rollback, a new task definition)
+    STORE = "store"  # the shared log went offline / came back (replayed N); the bus paused
+    DENIED = "denied"  # an action this operator's role may not do was refused
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,7 @@ def engine_from(args: argparse.Namespace, validate_signals: bool = True) -> Laun
         raise Abort([str(p) for p in local])
     try:
         store = open_store(config, getattr(args, "store", None))
-        engine = Engine(config, store)
+        engine = Engine(config, store, read_only=bool(getattr(args, "read_only", False)))
     except ConfigError as exc:
         raise Abort([str(p) for p in exc.problems]) from None
     except ChecklistError as exc:

@@ -77,6 +77,10 @@ def _select(args: argparse.Namespace) -> tuple[list[Event], object]:
             raise Abort([f"--since: {exc}"]) from None
     kinds = [k.strip() for arg in args.kind for k in arg.split(",") if k.strip()] or None
     events = store.events(since=since, kinds=kinds)
+    status = getattr(store, "status", None)
+    if status is not None and not status().online:
+        print(f"cockpit log: {status().describe()}: showing this host's copy", file=sys.stderr)
+    store.close()
     if not args.all:
         events = [e for e in events if e.severity != Severity.DEBUG]
     return events, config
@@ -89,7 +93,14 @@ def _add(args: argparse.Namespace) -> int:
         raise Abort(["cockpit log add: the note is empty"], code=exits.BAD_INPUT)
     event = Event(EventKind.NOTE, text, Severity(args.severity), {}, author=whoami())
     store.append(event)
-    print(f"{_time(event.at)} note added by {event.author} ({event.id[:8]})")
+    flush = getattr(store, "flush", None)
+    if flush is not None and not flush(5.0):
+        # Committed to the local journal; it is replayed when the shared log is back.
+        print(f"{_time(event.at)} note queued by {event.author} ({event.id[:8]}): "
+              f"{store.status().describe()}")
+    else:
+        print(f"{_time(event.at)} note added by {event.author} ({event.id[:8]})")
+    store.close()
     return exits.OK
 
 

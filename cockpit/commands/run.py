@@ -39,6 +39,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "NO-GO (the config's bell_on_nogo: false does the same)")
     parser.add_argument("--mouse", action="store_true", help="enable the mouse (off by default: "
                         "over SSH, mouse tracking costs CPU and bytes)")
+    parser.add_argument("--read-only", action="store_true", help="a screen with no actions at "
+                        "all (for stakeholders): no ticks, notes, samples or rollback")
     parser.set_defaults(handler=lambda args: run_command(_run, args))
 
 

@@ -40,12 +40,9 @@ class SecondRollbackRefused(RollbackError):
 
 def is_captain(user: str, captains: Iterable[str]) -> bool:
     """`user` is `name@host`; a captain entry `name` matches any host, `name@host` only that."""
-    name = user.split("@", 1)[0]
-    for captain in captains:
-        captain = captain.strip()
-        if captain and (captain == user or ("@" not in captain and captain == name)):
-            return True
-    return False
+    from cockpit.roles import matches  # noqa: PLC0415
+
+    return matches(user, captains)
 
 
 def state_dir_for(config: Any) -> Path:

@@ -45,6 +45,8 @@ def open(  # noqa: A001 - store.open(spec) is the name the project uses
     launch: str = "launch",
     base_dir: Path | None = None,
     journal: Path | None = None,
+    bus: str | None = None,
+    sync_timeout: float = 3.0,
 ) -> Any:
     """The event log named by `spec`; ValueError for a spec that names no store."""
     parsed = parse(spec, base_dir)
@@ -67,7 +69,7 @@ def open_store(config: LaunchConfig, override: str | None = None) -> Any:
     spec: Any = override or config.store or f"sqlite:///{config.store_path()}"
     try:
         return open(spec, launch=config.launch, base_dir=config.base_dir,
-                    journal=config.store_path() if not override else None)
+                    journal=config.store_path() if not override else None, bus=config.bus)
     except ValueError as exc:
         raise ConfigError([ConfigProblem(None, "store", str(exc))]) from None
 

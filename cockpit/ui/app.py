@@ -293,9 +293,25 @@ class CockpitApp(App[int]):
     def end_action(self, name: str) -> None:
         self.running_actions.discard(name)
 
+    def allowed(self, action: str) -> bool:
+        """Whether this operator's role may do `action`; if not, say so and log it."""
+        may = getattr(self.engine, "may", None)
+        if may is None or may(action):
+            return True
+        self.engine.deny(action)
+        self.notify(visible(f"{self.engine.role}: you may not {action} in this launch "
+                            "(the refusal is in the log)"), severity="warning", markup=False)
+        return False
+
     def call_engine(self, method: str, *args: Any, **kwargs: Any) -> None:
         """Call an engine action; await it in a worker if it is a coroutine."""
-        result = getattr(self.engine, method)(*args, **kwargs)
+        from cockpit.engine import Denied
+
+        try:
+            result = getattr(self.engine, method)(*args, **kwargs)
+        except Denied as exc:  # logged by the engine; the screen says so
+            self.notify(visible(str(exc)), severity="warning", markup=False)
+            return
         if inspect.isawaitable(result):
             async def wait() -> None:
                 try:
@@ -333,6 +349,9 @@ class CockpitApp(App[int]):
     def action_note(self) -> None:
         from cockpit.ui.screens.note import NoteScreen
 
+        if not self.allowed("note"):
+            return
+
         def done(result: tuple[str, str] | None) -> None:
             if result:
                 self.call_engine("note", result[0], result[1])
@@ -362,6 +381,8 @@ class CockpitApp(App[int]):
     def action_rollback(self) -> None:
         from cockpit.ui.screens.rollback import open_rollback
 
+        if getattr(self.engine, "role", None) == "read-only" and not self.allowed("rollback"):
+            return
         open_rollback(self)
 
     def action_sample_now(self) -> None:
@@ -369,6 +390,8 @@ class CockpitApp(App[int]):
         sources = pane.sample_sources() if pane is not None and pane.configured else []
         if not sources:
             self.notify("The focused pane has no source to sample.")
+            return
+        if not self.allowed("sample"):
             return
         self.notify(visible(f"sampling {', '.join(sources)} now"), markup=False, timeout=2)
         for source in sources:

@@ -163,6 +163,9 @@ class ChecklistPane(Pane):
             self.app.notify(visible(f"{item.id} is judged by its live signal: {item.auto}"),
                             markup=False, title="auto item")
             return
+        allowed = getattr(self.cockpit, "allowed", None)
+        if allowed is not None and not allowed("tick"):
+            return
         state = self.engine.item_states().get(item.id)
         untick = state is not None and state.status == Status.PASS
 

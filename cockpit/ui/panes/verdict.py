@@ -138,7 +138,11 @@ class VerdictPane(Pane):
         clock = window_text(engine)
         watchers = getattr(engine, "watchers", None)
         who = watchers() if callable(watchers) else watchers
-        who_text = ("watching: " + ", ".join(map(str, who))) if who else ""
+        who_text = (f"{len(who)} watching: " + ", ".join(map(str, who))) if who else ""
+        team = getattr(engine, "team_status", None)
+        team_text = team() if callable(team) else ""
+        if team_text:
+            who_text = " · ".join(x for x in (who_text, f"⚠ {team_text}") if x)
         reasons = verdict_lines(verdict, engine)
         big_room = self.options.get("big", True) and self.content_size.height >= 3
         word = f"{MARK[kind]} {kind.value}"

@@ -1,0 +1,109 @@
+"""The local side of a shared log: a SQLite file beside the launch's state.
+
+It holds a copy of the launch's events (everything this cockpit wrote or fetched,
+append-only like any event log) and the queue of events written here that the shared
+log has not confirmed yet. Writing an event commits it here first, in one
+transaction with its place in the queue, so nothing the operator did waits on the
+network or is lost while the network is away (design invariant 3); the link thread
+ships the queue in order and removes what the shared log committed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+from cockpit.model import Event
+from cockpit.store.sqlite import SqliteStore
+
+_JOURNAL_SCHEMA = """
+CREATE TABLE IF NOT EXISTS pending (
+    qseq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id   TEXT NOT NULL UNIQUE
+);
+CREATE TABLE IF NOT EXISTS sync (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"""
+
+
+class LocalJournal(SqliteStore):
+    """The launch's events on this host plus the queue waiting for the shared log."""
+
+    def __init__(self, path: str | Path, launch: str) -> None:
+        super().__init__(path)
+        self.launch = launch
+        with self._lock:
+            self._db.executescript(_JOURNAL_SCHEMA)
+
+    def write(self, event: Event) -> bool:
+        """Commit `event` here and queue it for the shared log; False if already here."""
+        row = (event.id, event.at, event.author, str(event.kind), str(event.severity),
+               event.message, json.dumps(dict(event.data), default=str, sort_keys=True))
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                cur = self._db.execute(
+                    "INSERT OR IGNORE INTO events (id, at, author, kind, severity, message, data)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)", row)
+                inserted = cur.rowcount == 1
+                if inserted:
+                    self._db.execute("INSERT OR IGNORE INTO pending (id) VALUES (?)", (event.id,))
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return inserted
+
+    def keep(self, events: Iterable[Event]) -> list[Event]:
+        """Copy events fetched from the shared log; the ones that were new here."""
+        new = []
+        for event in events:
+            if super().append(event):
+                new.append(event)
+        return new
+
+    def pending(self, limit: int = 500) -> list[Event]:
+        """Queued events, oldest first (the order they were written here)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT e.id, e.at, e.author, e.kind, e.severity, e.message, e.data, e.seq "
+                "FROM pending p JOIN events e ON e.id = p.id ORDER BY p.qseq LIMIT ?",
+                (limit,)).fetchall()
+        return [Event(kind=r[3], message=r[5], severity=r[4], data=json.loads(r[6]),
+                      author=r[2], at=r[1], id=r[0]) for r in rows]
+
+    def pending_count(self) -> int:
+        with self._lock:
+            (n,) = self._db.execute("SELECT COUNT(*) FROM pending").fetchone()
+        return int(n)
+
+    def shipped(self, ids: Iterable[str]) -> None:
+        """The shared log has these (committed): take them off the queue."""
+        ids = list(ids)
+        if not ids:
+            return
+        with self._lock:
+            self._db.executemany("DELETE FROM pending WHERE id = ?", [(i,) for i in ids])
+
+    def local_seq(self, event_id: str) -> int | None:
+        """This file's own sequence of the event with `event_id` (None: not here)."""
+        with self._lock:
+            row = self._db.execute("SELECT seq FROM events WHERE id = ?", (event_id,)).fetchone()
+        return int(row[0]) if row else None
+
+    def remote_seq(self) -> int:
+        """The shared log's sequence this copy is complete up to."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM sync WHERE key = ?",
+                                   (f"remote_seq:{self.launch}",)).fetchone()
+        return int(row[0]) if row else 0
+
+    def set_remote_seq(self, seq: int) -> None:
+        with self._lock:
+            self._db.execute("INSERT INTO sync (key, value) VALUES (?, ?) ON CONFLICT (key) "
+                             "DO UPDATE SET value = excluded.value "
+                             "WHERE CAST(excluded.value AS INTEGER) > CAST(sync.value AS INTEGER)",
+                             (f"remote_seq:{self.launch}", str(seq)))

@@ -1,0 +1,89 @@
+"""The network hiccups (a TCP proxy the test controls): nothing is lost, nothing is
+doubled, each cockpit's events keep their order, and the status says what happens."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from cockpit import store
+from cockpit.model import Event
+from tests.support.pg import launch_name, pg_proxy, pg_url  # noqa: F401 - fixtures
+
+pytestmark = pytest.mark.integration
+
+
+def _wait(predicate, what: str, limit: float = 30.0) -> None:  # noqa: ANN001
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.mark.parametrize("fault", ["cut", "reset"])
+def test_pg_cut_while_two_cockpits_write_1000_events(pg_proxy, pg_url: str, tmp_path: Path,  # noqa: ANN001, F811
+                                                     fault: str) -> None:
+    proxy, url = pg_proxy
+    launch = launch_name()
+    cockpits = [store.open(url, launch=launch, journal=tmp_path / f"c{i}.db") for i in (1, 2)]
+    written = [0, 0]
+
+    def write(i: int) -> None:
+        for n in range(500):
+            cockpits[i].append(Event("note", f"c{i} #{n}", data={"n": n}, author=f"c{i}@h"))
+            written[i] += 1
+            if n % 50 == 0:
+                time.sleep(0.01)
+
+    threads = [threading.Thread(target=write, args=(i,)) for i in (0, 1)]
+    for t in threads:
+        t.start()
+    _wait(lambda: sum(written) >= 300, "300 events written")
+    if fault == "cut":
+        proxy.cut()
+    else:
+        proxy.reset()
+        proxy.cut()
+    for t in threads:
+        t.join()
+    _wait(lambda: not cockpits[0].status().online, "the cut to be noticed")
+    offline = cockpits[0].status()
+    assert offline.pending > 0
+    assert "shared log offline since" in offline.describe()
+    assert f"{offline.pending} events waiting" in offline.describe()
+    proxy.restore()
+    for c in cockpits:
+        assert c.flush(30), c.status()
+    assert cockpits[0].status().describe().startswith("shared log back:")
+    with psycopg.connect(pg_url) as conn:
+        rows = conn.execute("SELECT author, (data->>'n')::int, id FROM cockpit_events "
+                            "WHERE launch = %s ORDER BY seq", (launch,)).fetchall()
+    assert len(rows) == 1000 and len({r[2] for r in rows}) == 1000
+    for i in (0, 1):
+        mine = [n for author, n, _ in rows if author == f"c{i}@h"]
+        assert mine == list(range(500))
+    for c in cockpits:
+        assert c.sync(10)
+        assert len(c.events()) == 1000
+        c.close()
+
+
+def test_a_stalled_link_delays_sharing_but_not_writing(pg_proxy, tmp_path: Path) -> None:  # noqa: ANN001, F811
+    proxy, url = pg_proxy
+    launch = launch_name()
+    one = store.open(url, launch=launch, journal=tmp_path / "one.db")
+    proxy.stall()
+    started = time.monotonic()
+    for n in range(50):
+        one.append(Event("note", f"#{n}"))
+    assert time.monotonic() - started < 1.0  # the journal took them at once
+    assert len(one.events()) == 50
+    proxy.restore()
+    assert one.flush(30)
+    one.close()

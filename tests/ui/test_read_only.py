@@ -1,0 +1,59 @@
+"""A read-only cockpit (stakeholders) has no actions at all, and every refusal is an event."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cockpit.config import load_config
+from cockpit.engine import Denied, Engine
+from cockpit.model import EventKind
+from cockpit.store.sqlite import SqliteStore
+from cockpit.ui.app import CockpitApp
+from tests.support.ui import FakeSource, cursor_to, focus_pane, layouts, settle, write_launch
+
+
+def _engine(tmp: Path, read_only: bool = False, extra: str = "", author: str = "bob@b1") -> Engine:
+    path = write_launch(tmp)
+    if extra:
+        path.write_text(path.read_text() + extra)
+    return Engine(load_config(path), SqliteStore(tmp / "events.db"), [FakeSource()],
+                  author=author, read_only=read_only)
+
+
+async def test_read_only_screen_refuses_note_and_tick_and_logs_it(tmp_path: Path) -> None:
+    engine = _engine(tmp_path, read_only=True)
+    app = CockpitApp(engine, layouts("compact"), start_engine=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        assert app.screen is app.screen_stack[0]  # no note editor opened
+        pane = await focus_pane(pilot, "checklist")
+        await cursor_to(pilot, pane, "item:backups")
+        await pilot.press("space")
+        await settle(pilot)
+        assert app.screen is app.screen_stack[0]
+    denied = engine.store.events(kinds=[EventKind.DENIED])
+    assert [e.data["action"] for e in denied] == ["note", "tick"]
+    assert all(e.author == "bob@b1" and e.data["role"] == "read-only" for e in denied)
+    assert engine.store.events(kinds=[EventKind.NOTE, EventKind.TICK]) == []
+
+
+@pytest.mark.parametrize("extra", ["read_only: true\n", "watchers: [bob]\n"])
+def test_the_config_makes_read_only_screens(tmp_path: Path, extra: str) -> None:
+    engine = _engine(tmp_path, extra=extra)
+    assert engine.role == "read-only"
+    with pytest.raises(Denied):
+        engine.note("hello")
+    assert [e.data["action"] for e in engine.store.events(kinds=[EventKind.DENIED])] == ["note"]
+
+
+def test_captains_and_operators(tmp_path: Path) -> None:
+    assert _engine(tmp_path, extra="captains: [alice]\n", author="alice@b2").role == "captain"
+    (tmp_path / "x").mkdir()
+    other = _engine(tmp_path / "x", extra="captains: [alice]\n")
+    assert other.role == "operator"
+    other.note("an operator may note")
+    assert other.store.events(kinds=[EventKind.NOTE])[0].message == "an operator may note"
