@@ -19,6 +19,13 @@ What is read, and how:
 - `**Title**: rest` becomes `Title: rest`. Inline code is kept as
   written, backticks included. Fill-in blanks (`Name: ______ Date: ____`) are dropped.
 - Items whose text says "(optional)" or "(if ...)" get `required: false`.
+- A `**Priority**: 🔴 Critical` line under a heading sets the priority of that
+  heading's items (and of its sub-headings'): Critical and High stay required, Medium
+  and Low become `required: false`; the mark is kept in each item's `note:`.
+- `to_yaml` writes, beside each item whose text names a known measurable ("error
+  rate > 5%", "health checks passing", "SSL certificates valid"...), a proposed gate
+  as a comment (`# auto: "error_rate < 5%"`, see `checklist_proposals.py`), and a
+  summary line "N items, M with a proposed gate". Nothing proposed is switched on.
 - Fenced code blocks (``` and ~~~) never produce items or headings. The code is kept as
   the `note:` of the item it belongs to: the preceding item of the same section, or
   else the section's next item (references often show the commands first, then the
@@ -42,7 +49,8 @@ from typing import Any
 
 import yaml
 
-__all__ = ["ChecklistImportError", "decode", "import_markdown", "slugify", "to_yaml"]
+__all__ = ["ChecklistImportError", "count_items", "decode", "import_markdown", "proposals",
+           "slugify", "summary", "to_yaml"]
 
 SECTION_SEP = " › "
 _ID_MAX = 48
@@ -129,6 +137,10 @@ _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _LABELLED_BLANK = re.compile(r"(?<!_)(_{3,}+)((?: [A-Za-z]\w{0,20}: ?_{3,}+)+)")
 _BLANK = re.compile(r":? ?_{3,}+")
 _NOT_REQUIRED = re.compile(r"\((?:optional|if\s[^)]{0,200})\)", re.IGNORECASE)
+_PRIORITY = re.compile(r"^(?:\*\*)?priority(?:\*\*)?\s*:(?:\*\*)?\s*(?P<rest>.{1,80})$",
+                       re.IGNORECASE)
+_LEVEL = re.compile(r"\b(critical|high|medium|low)\b", re.IGNORECASE)
+OPTIONAL_PRIORITIES = frozenset({"medium", "low"})
 _SPACES = re.compile(r"\s+")
 MAX_DEPTH = 8  # deeper Markdown nesting is kept at this depth
 
@@ -260,6 +272,7 @@ class _Parser:
         self.current: _Section | None = None
         self.stack: list[_Item] = []  # open items, outermost first
         self.subhead: str | None = None
+        self.priority_of: dict[int, tuple[str, str]] = {}  # heading line -> (level, mark)
 
     # -- structure -----------------------------------------------------------------
 
@@ -277,6 +290,13 @@ class _Parser:
         if section.subhead:
             parts.append(section.subhead)
         return SECTION_SEP.join(parts)
+
+    def priority(self, section: _Section) -> tuple[str, str] | None:
+        """(level, the line as written) of the nearest heading above with a priority."""
+        for heading in reversed(section.path):
+            if heading.line in self.priority_of:
+                return self.priority_of[heading.line]
+        return None
 
     def _open_heading(self, level: int, text: str, line: int) -> None:
         while self.headings and self.headings[-1].level >= level:
@@ -388,6 +408,13 @@ class _Parser:
             self.stack[-1].note_lines.append(clean_inline(line.strip()))
             return
         stripped = line.strip()
+        prio = _PRIORITY.match(stripped) if indent < 4 else None
+        level = _LEVEL.search(prio.group("rest")) if prio else None
+        if level is not None and self.headings:
+            mark = clean_inline(stripped)
+            self.priority_of[self.headings[-1].line] = (level.group(1).lower(), mark)
+            self._close_items()
+            return
         bullet = _BULLET.match(line)
         if not bullet and indent < 4 and stripped.endswith(":") and _ITEM.match(nxt):
             self.subhead = clean_heading(stripped[:-1])
@@ -442,7 +469,8 @@ def import_markdown(text_or_bytes: str | bytes, source_name: str) -> dict[str, A
     used: dict[str, int] = {}
     sections: list[dict[str, Any]] = []
     for sec in parser.sections:
-        items = [_to_dict(it, used) for it in sec.items if _keep(it)]
+        priority = parser.priority(sec)
+        items = [_to_dict(it, used, priority) for it in sec.items if _keep(it)]
         if items:
             sections.append({"title": parser.title_of(sec) or title, "items": items})
     if not sections:
@@ -468,15 +496,17 @@ def _unique(base: str, used: dict[str, int]) -> str:
             return candidate
 
 
-def _to_dict(item: _Item, used: dict[str, int]) -> dict[str, Any]:
+def _to_dict(item: _Item, used: dict[str, int],
+             priority: tuple[str, str] | None = None) -> dict[str, Any]:
     text = item.text or "(untitled)"
     out: dict[str, Any] = {"id": _unique(slugify(text), used), "text": text}
-    if _NOT_REQUIRED.search(text):
+    if _NOT_REQUIRED.search(text) or (priority and priority[0] in OPTIONAL_PRIORITIES):
         out["required"] = False
-    note = _note(item.note_lines)
+    lines = ([priority[1]] if priority else []) + item.note_lines
+    note = _note(lines)
     if note:
         out["note"] = note
-    children = [_to_dict(c, used) for c in item.children if _keep(c)]
+    children = [_to_dict(c, used, priority) for c in item.children if _keep(c)]
     if children:
         out["items"] = children
     return out
@@ -513,13 +543,56 @@ def _str_representer(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _str_representer)
 
 
+def proposals(checklist: dict[str, Any]) -> dict[str, str]:
+    """Item id -> the gate proposed for its text (items naming a known measurable)."""
+    from cockpit.checklist_proposals import propose  # noqa: PLC0415
+
+    found: dict[str, str] = {}
+
+    def walk(items: list[dict[str, Any]]) -> None:
+        for it in items:
+            gate = None if "auto" in it else propose(it["text"])
+            if gate is not None:
+                found[it["id"]] = gate
+            walk(it.get("items", []))
+
+    for sec in checklist["sections"]:
+        walk(sec["items"])
+    return found
+
+
+def count_items(checklist: dict[str, Any]) -> int:
+    def walk(items: list[dict[str, Any]]) -> int:
+        return sum(1 + walk(it.get("items", [])) for it in items)
+
+    return sum(walk(sec["items"]) for sec in checklist["sections"])
+
+
+def summary(checklist: dict[str, Any]) -> str:
+    """"N items, M with a proposed gate" (and how many are required)."""
+    n, m = count_items(checklist), len(proposals(checklist))
+    return f"{n} items, {m} with a proposed gate"
+
+
+def _yaml_scalar(text: str) -> str:
+    """`text` as a one-line YAML scalar a person can uncomment as it is."""
+    if '"' in text:
+        return "'" + text.replace("'", "''") + "'"
+    return '"' + text + '"'
+
+
 def to_yaml(checklist: dict[str, Any], source_name: str | None = None) -> str:
-    """Readable checklist YAML with a header saying where it came from."""
+    """Readable checklist YAML with a header saying where it came from, and each
+    proposed gate commented out beside its item."""
     origin = _one_line(source_name) if source_name else "a Markdown checklist"
+    proposed = proposals(checklist)
     header = (
         f"# Imported from {origin} by `cockpit checklist import`.\n"
+        f"# {summary(checklist)}.\n"
         "# Review before use: items, sections and ids were derived mechanically.\n"
-        "# No item is bound to a live signal yet: add `auto:` gates by hand, e.g.\n"
+        "# Proposed gates are commented out beside their items (`# auto: ...`): none is\n"
+        "# switched on. Uncomment those that fit, renaming signals to your config's\n"
+        "# (http.NAME, tcp.NAME as in examples/reference.yaml); add others by hand, e.g.\n"
         '#   auto: "error_rate < 1%"   or   auto: "asr.ok and asr.wer < 20%"\n'
         "# and set `owner:` on the items people tick.\n\n"
     )
@@ -531,7 +604,14 @@ def to_yaml(checklist: dict[str, Any], source_name: str | None = None) -> str:
         default_flow_style=False,
         width=100,
     )
-    return header + body
+    out: list[str] = []
+    for line in body.split("\n"):
+        out.append(line)
+        m = re.match(r"^(?P<indent> *)- id: (?P<id>\S+)$", line)
+        if m and m.group("id") in proposed:
+            pad = " " * (len(m.group("indent")) + 2)
+            out.append(f"{pad}# auto: {_yaml_scalar(proposed[m.group('id')])}")
+    return header + "\n".join(out)
 
 
 def _one_line(s: str) -> str:

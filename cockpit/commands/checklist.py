@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from cockpit import exits
-from cockpit.checklist_import import ChecklistImportError, import_markdown, to_yaml
+from cockpit.checklist_import import ChecklistImportError, import_markdown, summary, to_yaml
 
 EXIT_OK = exits.OK
 EXIT_INPUT = exits.BAD_INPUT
@@ -35,7 +35,9 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
         description=(
             "Convert a Markdown checklist (headings, '- [ ]' items, nested items, bold "
             "titles, code blocks) into checklist YAML to edit by hand. Prints the YAML, "
-            "or writes it with -o. Auto items (live-signal gates) must be added by hand."
+            "or writes it with -o. Priorities are kept (Critical/High required, Medium/Low "
+            "optional). Items naming a known measurable get a proposed gate, commented "
+            "out: none is switched on."
         ),
     )
     imp.add_argument("file", metavar="FILE.md", help="the Markdown checklist to read")
@@ -64,14 +66,14 @@ def run_import(args: argparse.Namespace) -> int:
     if not args.output:
         sys.stdout.write(text)
         sys.stdout.flush()
+        print(f"{source.name}: {summary(checklist)}", file=sys.stderr)
         return EXIT_OK
     try:
         _write_atomic(Path(args.output), text)
     except OSError as exc:
         return _fail(f"{args.output}: cannot write: {exc.strerror or exc}")
-    items = _count(checklist)
     sections = len(checklist["sections"])
-    print(f"wrote {args.output}: {sections} sections, {items} items", file=sys.stderr)
+    print(f"wrote {args.output}: {sections} sections, {summary(checklist)}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -86,13 +88,6 @@ def _write_atomic(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def _count(checklist: dict) -> int:
-    def walk(items: list[dict]) -> int:
-        return sum(1 + walk(it.get("items", [])) for it in items)
-
-    return sum(walk(sec["items"]) for sec in checklist["sections"])
 
 
 def _fail(message: str) -> int:

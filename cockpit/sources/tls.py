@@ -5,7 +5,8 @@ probe, and `tls.endpoints`) is checked with a TLS handshake and nothing more: no
 request is sent. Signals per endpoint HOST (`HOST_PORT` when the port is not 443):
 `tls.HOST.days_left` (whole days until notAfter, negative once expired) and
 `tls.HOST.valid` (the chain verifies against the endpoint's CA, or the system's, and
-names the host).
+names the host); over all of them, `tls.min_days_left` and `tls.all_valid` (failed when
+any endpoint could not be checked).
 
 A chain that does not verify is an answer (valid is false, with the reason); the
 certificate is then read from a second handshake that does not verify, so its expiry
@@ -87,14 +88,17 @@ class TlsSource:
         self.stale_after = tls.stale_after or 2 * tls.every + tls.timeout * 2
 
     def signal_patterns(self) -> list[str]:
-        return [f"tls.{t.label}.{s}" for t in self.targets for s in ("days_left", "valid")]
+        per = [f"tls.{t.label}.{s}" for t in self.targets for s in ("days_left", "valid")]
+        return [*per, "tls.min_days_left", "tls.all_valid"]
 
     def signal_unit(self, name: str) -> str | None:
-        return {"valid": "bool", "days_left": "days"}.get(name.rsplit(".", 1)[-1])
+        return {"valid": "bool", "days_left": "days", "all_valid": "bool",
+                "min_days_left": "days"}.get(name.rsplit(".", 1)[-1])
 
     async def sample(self) -> list[Reading]:
         results = await asyncio.gather(*(self._one(t) for t in self.targets))
-        return [r for rs in results for r in rs]
+        out = [r for rs in results for r in rs]
+        return [*out, *_summary(out)]
 
     async def _one(self, target: TlsTarget) -> list[Reading]:
         at = now()
@@ -146,6 +150,25 @@ class TlsSource:
 
     async def close(self) -> None:
         return None
+
+
+def _summary(readings: list[Reading]) -> list[Reading]:
+    """`tls.min_days_left` and `tls.all_valid` over every endpoint: failed (UNKNOWN) when
+    any endpoint could not be checked, so a blind spot never reads as all valid."""
+    at = max((r.at for r in readings), default=now())
+    errors = sorted({r.error for r in readings if r.error})
+    if errors or not readings:
+        error = "; ".join(errors)[:200] or "no endpoint checked"
+        return [Reading("tls", "tls.min_days_left", None, at, error=error, unit="days"),
+                Reading("tls", "tls.all_valid", None, at, error=error)]
+    days = [r for r in readings if r.name.endswith(".days_left")]
+    valid = [r for r in readings if r.name.endswith(".valid")]
+    worst = min(days, key=lambda r: float(r.value))  # type: ignore[arg-type]
+    bad = [r.name.removeprefix("tls.").removesuffix(".valid") for r in valid if not r.value]
+    return [Reading("tls", "tls.min_days_left", worst.value, at, unit="days",
+                    detail={"endpoint": worst.name.removeprefix("tls.")
+                            .removesuffix(".days_left")}),
+            Reading("tls", "tls.all_valid", not bad, at, detail={"not_valid": bad})]
 
 
 def _fields(der: bytes) -> tuple[datetime, str, str]:

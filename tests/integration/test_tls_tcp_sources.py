@@ -35,13 +35,15 @@ async def test_days_left_is_exact_and_the_chain_verifies_with_its_ca(tmp_path: P
         source = TlsSource([TlsTarget("127.0.0.1", server.port, cert.ca_file)], TlsConfig())
         got = by_name(await source.sample())
     label = f"127.0.0.1_{server.port}"
-    assert set(source.signal_patterns()) == {f"tls.{label}.days_left", f"tls.{label}.valid"}
+    assert set(source.signal_patterns()) == {f"tls.{label}.days_left", f"tls.{label}.valid",
+                                             "tls.min_days_left", "tls.all_valid"}
     days, valid = got[f"tls.{label}.days_left"], got[f"tls.{label}.valid"]
     assert days.value == 30.0 and days.error is None
     assert valid.value is True
     assert "reason" not in valid.detail
     assert server.handshakes == 1
     assert server.received == [b""], "nothing but the handshake was sent"
+    assert got["tls.min_days_left"].value == 30.0 and got["tls.all_valid"].value is True
 
 
 async def test_unknown_ca_is_not_valid_and_the_expiry_still_known(tmp_path: Path) -> None:
@@ -53,6 +55,8 @@ async def test_unknown_ca_is_not_valid_and_the_expiry_still_known(tmp_path: Path
     assert got[f"tls.{label}.valid"].value is False
     assert "certificate" in got[f"tls.{label}.valid"].detail["reason"]
     assert got[f"tls.{label}.days_left"].value == 10.0
+    assert got["tls.all_valid"].value is False
+    assert got["tls.all_valid"].detail == {"not_valid": [label]}
     # the verifying handshake is refused by us (the server never sees a connection);
     # the second one completes, and no request follows it
     assert server.received == [b""], "nothing but handshakes was sent"
@@ -75,6 +79,7 @@ async def test_a_closed_port_is_a_failed_reading_not_invalid(tmp_path: Path) -> 
     got = by_name(await source.sample())
     for reading in got.values():
         assert reading.value is None and reading.error == "connection refused"
+    assert {"tls.min_days_left", "tls.all_valid"} <= set(got), "a blind spot is never all valid"
 
 
 def test_targets_are_every_tls_endpoint_of_the_config_once(tmp_path: Path) -> None:

@@ -129,12 +129,13 @@ def test_code_blocks_are_notes_never_items_or_headings():
     jwt = section(result, "Security Configuration › 1. JWT Authentication")["items"]
     # The code block precedes the boxes of its section: it belongs to the first one.
     assert jwt[0]["text"] == "Generated RSA key pair"
-    assert jwt[0]["note"].splitlines()[:3] == [
+    assert jwt[0]["note"].splitlines()[0] == "Priority: 🔴 Critical"  # the section's mark
+    assert jwt[0]["note"].splitlines()[1:4] == [
         "# Generate RSA key pair",
         "openssl genrsa -out jwt-private.pem 2048",
         "openssl rsa -in jwt-private.pem -pubout -out jwt-public.pem",
     ]
-    assert "note" not in jwt[1]
+    assert jwt[1]["note"] == "Priority: 🔴 Critical"  # no code of its own: only the mark
     smoke = section(result, "Testing in Production › 1. Smoke Tests")["items"]
     assert smoke[0]["text"] == "Health endpoints responding"
     assert 'r = requests.get("https://api.ai2text.com/health")' in smoke[0]["note"]
