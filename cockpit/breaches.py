@@ -13,9 +13,12 @@ the returned events to the source's `drain_events()` queue.
 from __future__ import annotations
 
 import enum
+import uuid
 from typing import Literal
 
 from cockpit.model import Event, EventKind, Reading, Severity
+
+_EPISODE_NS = uuid.UUID("1b0c5a52-93c2-4a37-9b3e-6f0f6c1f2d44")
 
 Direction = Literal["above", "below"]
 
@@ -120,4 +123,9 @@ class BreachTracker:
             "firing_since": self.firing_since,
         }
         author = f"cockpit:{self.source}" if self.source else "cockpit"
-        return Event(kind=kind, message=message, severity=severity, data=data, author=author, at=at)
+        # One id per episode (signal, when it went past): the same breach found again by
+        # another cockpit or a later `cockpit check` is the same event, stored once.
+        began = self.pending_since if self.pending_since is not None else at
+        key = f"{self.source}:{self.name}:{kind}:{began:.3f}"
+        return Event(kind=kind, message=message, severity=severity, data=data, author=author, at=at,
+                     id=uuid.uuid5(_EPISODE_NS, key).hex)

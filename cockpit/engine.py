@@ -139,11 +139,20 @@ class Engine:
                               Severity.DEBUG, {"action": "stop"}, author=self.author))
 
     async def sample_once(self, timeout: float | None = None) -> Verdict:
-        """Start, sample every source once (concurrently), judge: for `cockpit check`."""
+        """Start, sample every source once (concurrently), judge: for `cockpit check`.
+
+        `timeout` bounds each source's start and first sample together (one deadline, so
+        a server that accepts and never answers costs `timeout`, not a multiple of it);
+        a source past it has its signals failed with "timed out after N s"."""
+        async def both(source: Source) -> None:
+            await self._start_source(source)
+            await self._sample(source, _NO_INNER_LIMIT if timeout is not None else None)
+
         async def one(source: Source) -> None:
             try:
-                await asyncio.wait_for(self._start_source(source), timeout)
-                await self._sample(source, timeout)
+                await asyncio.wait_for(both(source), timeout)
+            except TimeoutError:
+                self._source_failed(source, f"timed out after {timeout:g} s")
             except Exception as exc:  # noqa: BLE001 - a source's failure is its own
                 self._source_failed(source, _reason(exc))
 
@@ -211,8 +220,12 @@ class Engine:
     def _source_failed(self, source: Source, reason: str) -> None:
         self._sampled.add(source.name)
         at = self.clock()
-        failed = [Reading(source.name, name, None, at, error=reason)
-                  for name, owner in self._source_of.items() if owner is source]
+        names = [name for name, owner in self._source_of.items() if owner is source]
+        # Before its first reading the source's plain signal names stand in, so its
+        # gates say why ("timed out after 5 s"), not "no reading yet".
+        names += [p for p in _patterns(source) if not any(ch in p for ch in "*?[")
+                  and p not in names and p not in self.readings]
+        failed = [Reading(source.name, name, None, at, error=reason) for name in names]
         if failed:
             self.apply(failed, source)
         else:
@@ -271,7 +284,7 @@ class Engine:
         """The usable reading of `name`, or why there is none (for gates)."""
         reading = self.readings.get(name)
         if reading is None:
-            return "no reading yet"
+            return self._why_missing(name) or "no reading yet"
         if reading.error is not None:
             return f"error: {redact(reading.error)}"
         bound = self.stale_bound(name)
@@ -296,6 +309,22 @@ class Engine:
     def known_signal(self, name: str) -> bool:
         """Whether some configured source can produce signal `name` (for validation)."""
         return any(fnmatch.fnmatchcase(name, p) for s in self.sources for p in s.signal_patterns())
+
+    def _why_missing(self, name: str) -> str | None:
+        """A source's own reason a signal it could produce has no reading (a deployment
+        that does not exist), rather than "no reading yet"."""
+        for source in self.sources:
+            why = getattr(source, "why_missing", None)
+            if why is None:
+                continue
+            if any(fnmatch.fnmatchcase(name, p) for p in _patterns(source)):
+                try:
+                    said = why(name)
+                except Exception:  # noqa: BLE001 - a broken source must not stop the engine
+                    said = None
+                if said:
+                    return str(said)
+        return None
 
     def signal_unit(self, name: str) -> str | None:
         """The unit a configured source gives signal `name` (None: not known)."""
@@ -489,6 +518,16 @@ class Engine:
                 callback(change)
             except Exception:  # noqa: BLE001 - a broken subscriber must not stop the engine
                 log.exception("subscriber failed on %s", change.kind)
+
+
+_NO_INNER_LIMIT = 1e9  # sample_once's own deadline bounds the sample
+
+
+def _patterns(source: Source) -> list[str]:
+    try:
+        return list(source.signal_patterns())
+    except Exception:  # noqa: BLE001 - a broken source must not stop the engine
+        return []
 
 
 def _reason(exc: BaseException) -> str:

@@ -60,7 +60,7 @@ def problems_in(config: LaunchConfig, online: bool = False) -> tuple[list[str], 
     problems.extend(layout_problems)
     checked.extend(layout_checked)
     if online:
-        problems.extend(asyncio.run(_online_problems(config)))
+        problems.extend(asyncio.run(_online_problems(config, checklist)))
         checked.append("online checks")
     return problems, checked
 
@@ -84,13 +84,35 @@ def _layout_problems(config: LaunchConfig) -> tuple[list[str], list[str]]:
     return [], [f"layout {path}"]
 
 
-async def _online_problems(config: LaunchConfig) -> list[str]:
+async def _online_problems(config: LaunchConfig, checklist: object = None) -> list[str]:
     problems: list[str] = []
     if config.prometheus is not None:
         from cockpit.sources.prometheus import check_queries
 
         problems.extend(await check_queries(config))
+    if config.kubernetes is not None and checklist is not None:
+        problems.extend(await _deployment_problems(config, checklist))
     return problems
+
+
+async def _deployment_problems(config: LaunchConfig, checklist) -> list[str]:  # noqa: ANN001
+    """Per-deployment signals naming a deployment the cluster does not have (a typo)."""
+    from cockpit.sources.kube.source import KubeSource
+
+    source = KubeSource(config.kubernetes)
+    try:
+        await source.start()
+        problems = []
+        for item in checklist.items():
+            names = set(item.gate.names() if item.gate else ()) | set(
+                item.pending_gate.names() if item.pending_gate else ())
+            for name in sorted(names):
+                why = source.why_missing(name)
+                if why:
+                    problems.append(f"{item.position}: item {item.id!r}: {name}: {why}")
+        return problems
+    finally:
+        await source.close()
 
 
 def _validate(args: argparse.Namespace) -> int:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import math
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -225,6 +226,16 @@ class PrometheusSource:
                 self._events.extend(sig.tracker.feed(reading))
         return readings
 
+    def _seed_tracker(self, sig: _Signal) -> None:
+        """A fresh breach tracker learns from the history: a breach under way when the
+        cockpit (or `cockpit check`) starts is logged as the screen would have logged it."""
+        tracker = sig.tracker
+        if tracker is None or tracker.last_value is not None:
+            return
+        for at, value in list(sig.history):
+            reading = Reading(self.name, sig.name, value, at=at, unit=sig.spec.unit)
+            self._events.extend(tracker.feed(reading))
+
     def drain_events(self) -> list[Event]:
         events, self._events = self._events, []
         return events
@@ -344,15 +355,20 @@ class PrometheusSource:
         if window <= 0:
             return
         step = max(self.config.every, window / HISTORY_POINTS)
+        # On a grid of whole steps: two cockpits (or two `cockpit check` runs) see the same
+        # points, so a breach found in the history is the same event, logged once.
+        end = math.floor(t / step) * step
+        start = math.floor((t - window) / step) * step
 
         async def one(sig: _Signal) -> None:
             if not sig.needs_backfill:
                 return
             try:
-                result = await self._client.query_range(sig.spec.query, t - window, t, step)  # type: ignore[union-attr]
+                result = await self._client.query_range(sig.spec.query, start, end, step)  # type: ignore[union-attr]
             except PromError:
                 return  # the instant queries report the problem; retry after a good sample
             sig.backfill(result)
+            self._seed_tracker(sig)
 
         await asyncio.gather(*(one(sig) for sig in self._signals.values()))
 

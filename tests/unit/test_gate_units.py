@@ -97,3 +97,16 @@ def test_text_compares_with_text_only():
     assert "release.revision is a count" in problem and '"5" is text' in problem
     [problem] = found("release.app_version == true")
     assert "release.app_version is text" in problem and '"2.4.0"' in problem
+
+
+def test_built_in_signals_carry_their_units():
+    root = Path(__file__).resolve().parents[2]
+    unit_of = unit_of_sources(build_sources(load_config(root / "examples/reference.yaml")))
+    assert unit_of("pods.crashlooping") == "count"
+    assert unit_of("pods.not_ready.asr-worker") == "count"
+    assert unit_of("rollout.complete.asr-gateway") == "bool"
+    assert unit_of("asr.final_latency") == "seconds" and unit_of("asr.wer") == "ratio"
+    assert unit_of("asr.ok") == "bool"
+    assert gate_problems(parse("asr.wer < 500ms"), unit_of)
+    assert gate_problems(parse("pods.crashlooping.asr-worker > 1%"), unit_of)
+    assert gate_problems(parse("asr.final_latency < 2s and asr.wer < 20%"), unit_of) == []

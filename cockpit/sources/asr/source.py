@@ -53,6 +53,10 @@ class AsrProbeSource:
     def signal_patterns(self) -> list[str]:
         return list(SIGNALS)
 
+    def signal_unit(self, name: str) -> str | None:
+        return {"asr.ok": "bool", "asr.wer": "ratio"}.get(name, "seconds" if name in SIGNALS
+                                                         else None)
+
     def add_progress_listener(self, callback: ProgressCallback) -> None:
         """Called on every chunk and partial while a probe streams (same event loop)."""
         self._listeners.append(callback)

@@ -67,6 +67,32 @@ class KubeSource:
     def signal_patterns(self) -> list[str]:
         return [p for s in SIGNALS for p in (s, f"{s}.*")]
 
+    def signal_unit(self, name: str) -> str | None:
+        """pods.* count pods; rollout.* are true/false (also per deployment or cluster)."""
+        kind = name.split(".", 1)[0]
+        return {"pods": "count", "rollout": "bool"}.get(kind)
+
+    def why_missing(self, name: str) -> str | None:
+        """Why a per-deployment signal (`pods.crashlooping.asr-wrker`) has no reading: the
+        deployment (or cluster) does not exist, once the deployments have been listed."""
+        head, _, suffix = name.rpartition(".")
+        if head not in SIGNALS or not suffix:
+            return None
+        view = self.store.view()
+        listed = [s for s in view.scopes if s.resource == "deployments"]
+        if not listed or not all(s.synced for s in listed):
+            return None
+        known = sorted({r.name for r in view.rollouts} | set(view.by_deployment)
+                       | (set(view.clusters) if len(view.clusters) > 1 else set()))
+        if suffix in known:
+            return None
+        import difflib
+
+        close = difflib.get_close_matches(suffix, known, n=1, cutoff=0.6)
+        hint = (f"did you mean {close[0]!r}?" if close
+                else f"deployments: {', '.join(known) or 'none'}")
+        return f"no such deployment {suffix!r} ({hint})"
+
     async def start(self) -> None:
         """Start the watch threads and wait (boundedly) for their first list, so the
         first sample (e.g. of `cockpit check`) has data rather than "listing..."."""
