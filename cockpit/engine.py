@@ -101,6 +101,7 @@ class Engine:
         self.started_at: float | None = None
         self._source_of: dict[str, Source] = {}
         self._source_error: dict[str, str | None] = {}
+        self.store_error: str | None = None  # the event log's last failure, None when fine
         self._sampled: set[str] = set()
         self._history: dict[str, deque[tuple[float, float]]] = {}
         self._subscribers: list[Callable[[Change], None]] = []
@@ -491,8 +492,26 @@ class Engine:
         return out
 
     def record(self, event: Event) -> bool:
-        """Append an event to the log (idempotent by id) and tell the subscribers."""
-        inserted = self.store.append(event)
+        """Append an event to the log (idempotent by id) and tell the subscribers.
+
+        If the store fails (disk full, read-only, corrupt), an operator's own event
+        (tick, untick, note) raises, so the action is reported as NOT done; the
+        engine's own events (verdicts, source outages) are dropped with the failure
+        kept in `store_error` (shown by the screen), so judging goes on."""
+        from cockpit.store.sqlite import StoreError
+
+        try:
+            inserted = self.store.append(event)
+        except StoreError as exc:
+            if self.store_error != str(exc):
+                self.store_error = str(exc)
+                self._notify(Change("status", "store"))
+            if event.kind in (EventKind.TICK, EventKind.UNTICK, EventKind.NOTE):
+                raise
+            return False
+        if self.store_error is not None:
+            self.store_error = None
+            self._notify(Change("status", "store"))
         if inserted:
             if event.kind in (EventKind.TICK, EventKind.UNTICK):
                 self._ticks = fold_ticks(self.store.events(kinds=[EventKind.TICK,

@@ -45,7 +45,7 @@ TABLE: tuple[ExitCode, ...] = (
     ExitCode(BAD_INPUT, "BAD_INPUT", "all", "bad input: the config, checklist or layout "
              "(one `file:line:col: field: what` line each, a refused release or namespace "
              "name among them), an unknown checklist item or event kind, a missing log "
-             "store, a bad argument"),
+             "store, an unusable one (corrupt, read-only, full, a directory), a bad argument"),
     ExitCode(NO_PLAN, "NO_PLAN", "rollback", "no plan: the release or service is unknown, "
              "there is nothing to return to, or `--revision N` does not exist"),
     ExitCode(NOT_VERIFIED, "NOT_VERIFIED", "rollback", "the rollback command succeeded but "

@@ -88,22 +88,26 @@ def _print_table(report: dict) -> None:
     from rich.table import Table
     from rich.text import Text
 
+    from cockpit.safetext import one_line
+
+    # Every string here may come from outside (a Prometheus error body, a checklist, the
+    # launch name): Text() keeps markup out, one_line() keeps raw escapes off the terminal.
     console = Console(highlight=False)
-    table = Table(title=Text(report["launch"]), title_justify="left", expand=False)
+    table = Table(title=Text(one_line(report["launch"])), title_justify="left", expand=False)
     for column in ("section", "item", "status", "value / why"):
         table.add_column(column)
     for item in report["items"]:
         mark, style = _MARK[Status(item["status"])]
-        text = Text(item["text"]) if item["required"] else Text(item["text"] + " (optional)",
-                                                                style="dim")
-        table.add_row(Text(item["section"]), text, Text(mark, style=style),
-                      Text(str(item["detail"] or "")))
+        name = one_line(item["text"])
+        text = Text(name) if item["required"] else Text(name + " (optional)", style="dim")
+        table.add_row(Text(one_line(item["section"])), text, Text(mark, style=style),
+                      Text(one_line(item["detail"] or "")))
     console.print(table)
     line = Text(f" {report['verdict']} ", style=_VERDICT_STYLE[report["verdict"]])
     if report["failing"]:
-        line.append("  failing: " + ", ".join(report["failing"]))
+        line.append("  failing: " + one_line(", ".join(report["failing"])))
     if report["unknown"]:
-        line.append("  waiting on: " + ", ".join(report["unknown"]))
+        line.append("  waiting on: " + one_line(", ".join(report["unknown"])))
     console.print(line)
     if report["unticked"]:
         console.print(Text(f"still unticked ({len(report['unticked'])}), "

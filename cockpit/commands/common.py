@@ -74,9 +74,15 @@ def engine_from(args: argparse.Namespace, validate_signals: bool = True) -> Laun
 
 def run_command(body, args: argparse.Namespace) -> int:  # noqa: ANN001
     """Run `body(args)`, turning Abort into its lines on stderr and its exit code."""
+    from cockpit.safetext import one_line
+    from cockpit.store.sqlite import StoreError
+
     try:
         return int(body(args) or 0)
     except Abort as exc:
         for line in exc.lines:
-            print(line, file=sys.stderr)
+            print(one_line(line), file=sys.stderr)  # lines quote outside text: no escapes
         return exc.code
+    except StoreError as exc:  # corrupt, read-only, full, a directory: one line, not NO-GO
+        print(f"cockpit: event log: {one_line(exc)}", file=sys.stderr)
+        return EXIT_CONFIG

@@ -16,6 +16,7 @@ from cockpit import exits
 from cockpit.commands.common import Abort, add_config_argument, config_from, run_command
 from cockpit.config import ConfigError, parse_duration
 from cockpit.model import Event, EventKind, Severity, now, whoami
+from cockpit.safetext import one_line, visible
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,13 +34,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     listing = actions.add_parser("list", help="list events, oldest first")
     _filters(listing)
     listing.add_argument("--json", action="store_true", help="one JSON object per line")
-    listing.set_defaults(handler=lambda args: run_command(_list, args))
+    listing.set_defaults(handler=lambda args: run_command(_list, args), read_only_store=True)
 
     export = actions.add_parser("export", help="the post-mortem timeline (Markdown or JSON)")
     _filters(export)
     export.add_argument("--format", choices=["md", "json"], default="md")
     export.add_argument("-o", "--output", help="write to this file instead of stdout")
-    export.set_defaults(handler=lambda args: run_command(_export, args))
+    export.set_defaults(handler=lambda args: run_command(_export, args), read_only_store=True)
 
 
 def _filters(parser: argparse.ArgumentParser) -> None:
@@ -55,14 +56,15 @@ def _store(args: argparse.Namespace):  # noqa: ANN202
     from cockpit import store
     from cockpit.store import open_store
 
+    read_only = bool(getattr(args, "read_only_store", False))
     if args.store and not args.config:
         try:
-            return store.open(args.store), None
+            return store.open(args.store, read_only=read_only), None
         except ValueError as exc:
             raise Abort([f"--store: {exc}"]) from None
     config = config_from(args)
     try:
-        return open_store(config, args.store), config
+        return open_store(config, args.store, read_only=read_only), config
     except ConfigError as exc:
         raise Abort([str(p) for p in exc.problems]) from None
 
@@ -110,9 +112,9 @@ def _list(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(_as_dict(event), sort_keys=True))
         else:
-            message = event.message.replace("\n", " ⏎ ")
-            print(f"{_time(event.at)}  {event.severity:<8} {event.kind:<16} "
-                  f"{event.author:<20} {message}")
+            message = visible(event.message.replace("\n", " ⏎ ").replace("\t", " "))
+            print(f"{_time(event.at)}  {one_line(event.severity):<8} {one_line(event.kind):<16} "
+                  f"{one_line(event.author):<20} {message}")
     return exits.OK
 
 
@@ -142,7 +144,7 @@ def markdown_timeline(launch: str, events: list[Event]) -> str:
     lines += [
         f"- Window: {_time(first)} to {_time(last)} UTC ({_span(last - first)})",
         f"- Exported: {_time(now())} UTC by {_md(whoami())}",
-        "- Events: " + ", ".join(f"{n} {k}" for k, n in Counter(e.kind for e in events)
+        "- Events: " + ", ".join(f"{n} {_md(k)}" for k, n in Counter(e.kind for e in events)
                                  .most_common()),
         f"- People: {', '.join(sorted({_md(e.author) for e in events}))}",
         "",
@@ -153,13 +155,13 @@ def markdown_timeline(launch: str, events: list[Event]) -> str:
                   "| --- | --- | --- | --- |"]
         for i, event in enumerate(verdicts):
             end = verdicts[i + 1].at if i + 1 < len(verdicts) else last
-            lines.append(f"| {_time(event.at)} | {event.data.get('verdict', '?')} | "
+            lines.append(f"| {_time(event.at)} | {_md(event.data.get('verdict', '?'))} | "
                          f"{_span(end - event.at)} | {_md(event.message)} |")
         lines.append("")
     lines += ["## Events", "", "| Time (UTC) | Kind | Severity | Who | What |",
               "| --- | --- | --- | --- | --- |"]
     for event in events:
-        lines.append(f"| {_time(event.at)} | {event.kind} | {event.severity} | "
+        lines.append(f"| {_time(event.at)} | {_md(event.kind)} | {_md(event.severity)} | "
                      f"{_md(event.author)} | {_md(event.message)} |")
     return "\n".join(lines) + "\n"
 
@@ -171,8 +173,8 @@ def _as_dict(event: Event) -> dict:
 
 def _md(text: str) -> str:
     """Text safe inside a Markdown table cell: pipes escaped, newlines as <br>."""
-    return (str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\r", "")
-            .replace("\n", "<br>"))
+    text = str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\r", "")
+    return one_line(text.replace("\n", "<br>"))  # and no raw escapes for whoever cats it
 
 
 def _time(at: float) -> str:

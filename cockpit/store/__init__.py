@@ -47,14 +47,19 @@ def open(  # noqa: A001 - store.open(spec) is the name the project uses
     journal: Path | None = None,
     bus: str | None = None,
     sync_timeout: float = 3.0,
+    read_only: bool = False,
 ) -> Any:
-    """The event log named by `spec`; ValueError for a spec that names no store."""
+    """The event log named by `spec`; ValueError for a spec that names no store.
+
+    `read_only` (for `log list`/`export`): a SQLite file is opened without writing to it
+    (no WAL switch, no CREATE), so it reads on a read-only mount too. A store that
+    cannot be used raises `cockpit.store.sqlite.StoreError` (one line)."""
     parsed = parse(spec, base_dir)
     if parsed.kind == "sqlite":
         from cockpit.store.sqlite import SqliteStore  # noqa: PLC0415
 
         assert parsed.path is not None
-        return SqliteStore(parsed.path)
+        return SqliteStore(parsed.path, read_only=read_only)
     from cockpit.store.shared import SharedStore  # noqa: PLC0415
     from cockpit.store.spec import default_local_path  # noqa: PLC0415
 
@@ -62,14 +67,16 @@ def open(  # noqa: A001 - store.open(spec) is the name the project uses
                        journal=journal or parsed.journal or default_local_path(launch))
 
 
-def open_store(config: LaunchConfig, override: str | None = None) -> Any:
+def open_store(config: LaunchConfig, override: str | None = None,
+               read_only: bool = False) -> Any:
     """The launch's event log: `--store SPEC` if given, else the config's, else XDG state."""
     from cockpit.config import ConfigError, ConfigProblem  # noqa: PLC0415
 
     spec: Any = override or config.store or f"sqlite:///{config.store_path()}"
     try:
         return open(spec, launch=config.launch, base_dir=config.base_dir,
-                    journal=config.store_path() if not override else None, bus=config.bus)
+                    journal=config.store_path() if not override else None, bus=config.bus,
+                    read_only=read_only)
     except ValueError as exc:
         raise ConfigError([ConfigProblem(None, "store", str(exc))]) from None
 

@@ -311,6 +311,12 @@ class CockpitApp(App[int]):
             result = getattr(self.engine, method)(*args, **kwargs)
         except Denied as exc:  # logged by the engine; the screen says so
             self.notify(visible(str(exc)), severity="warning", markup=False)
+            self.refresh_now()
+            return
+        except Exception as exc:  # noqa: BLE001 - e.g. the store's disk is full: say it, go on
+            self.notify(visible(f"{method} NOT done: {exc}"), severity="error", markup=False,
+                        timeout=30)
+            self.refresh_now()
             return
         if inspect.isawaitable(result):
             async def wait() -> None:

@@ -7,17 +7,11 @@ Pod names, event messages, labels, transcripts and subprocess output may hold
 
 from __future__ import annotations
 
-import re
-
 from rich.text import Text
 
-# C0/C1 control characters and ESC sequences: shown visibly, never sent to the terminal.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+from cockpit.safetext import visible  # one definition, shared with the headless outputs
 
-
-def visible(s: str) -> str:
-    """Control characters replaced by their visible escape (ESC -> '\\x1b')."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", s)
+__all__ = ["plain", "visible"]
 
 
 def plain(s: object, style: str = "") -> Text:

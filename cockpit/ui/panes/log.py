@@ -98,6 +98,13 @@ class LogPane(Pane):
     def compose_body(self) -> ComposeResult:
         yield CockpitTable(self.COLUMNS)
 
+    def refresh_border(self) -> None:
+        """The event log's own state: nothing while it records, the failure when it
+        cannot (disk full, read-only): what happens now is not being kept."""
+        error = getattr(self.engine, "store_error", None)
+        self.set_subtitle(plain(f"✖ event log: {error}"[:160], "bold red") if error
+                          else plain(""))
+
     @property
     def table(self) -> CockpitTable:
         return self.query_one(CockpitTable)
