@@ -115,7 +115,7 @@ def _last_error(d: Path) -> str | None:
 def _finish(d: Path, req: dict[str, Any]) -> None:
     """Record the end event and release the lock; failures here never change the outcome."""
     from cockpit.rollback.events import end_event, record  # noqa: PLC0415
-    from cockpit.rollback.lock import RollbackLock  # noqa: PLC0415
+    from cockpit.rollback.shared_lock import open_lock  # noqa: PLC0415
 
     state = journal.read(d)
     try:
@@ -128,7 +128,10 @@ def _finish(d: Path, req: dict[str, Any]) -> None:
     except Exception as exc:  # noqa: BLE001
         print(f"cockpit runner: could not record the end event: {exc}", file=sys.stderr)
     if req.get("lock"):
-        RollbackLock(Path(req["lock"])).release(str(req["rollback_id"]))
+        try:
+            open_lock(req["lock"]).release(str(req["rollback_id"]))
+        except Exception as exc:  # noqa: BLE001 - the lock then expires on its own
+            print(f"cockpit runner: could not release the lock: {exc}", file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,8 +19,9 @@ from cockpit.model import EventKind, whoami
 from cockpit.rollback import events, journal
 from cockpit.rollback.again import LastRollback, SecondRollback, last_rollback, second_rollback
 from cockpit.rollback.helm import plan_helm, rollback_argv
-from cockpit.rollback.lock import LockHeld, LockInfo, RollbackLock
+from cockpit.rollback.lock import LockHeld, LockInfo
 from cockpit.rollback.plan import Plan, RollbackError
+from cockpit.rollback.shared_lock import lock_for, lock_spec
 from cockpit.rollback.validate import check
 
 DEFAULT_LOCK_TTL = 1800.0
@@ -128,7 +129,8 @@ class Rollbacks:
         section = self.target.helm or self.target.ecs
         # A live rollback must never look stale: the TTL outlasts the command's own timeout.
         ttl = max(ttl, float(getattr(section, "timeout", 0.0)) + 600.0)
-        self.lock = RollbackLock(self.state_dir / "rollback.lock", ttl=ttl)
+        # Across hosts (Redis, else PostgreSQL) when the launch is shared; else a file.
+        self.lock = lock_for(config, self.state_dir / "rollback.lock", ttl)
         self.journal_root = self.state_dir / "journal"
 
     # -------------------------------------------------------------- who and what
@@ -227,7 +229,7 @@ class Rollbacks:
                 self.journal_root,
                 plan,
                 who,
-                {"lock": str(self.lock.path), "store": store_spec(self.config)},
+                {"lock": lock_spec(self.lock), "store": store_spec(self.config)},
             )
             self.record(events.confirm_event(plan, who, second=second))
             err = open(d / journal.RUNNER_ERR, "wb")  # noqa: SIM115

@@ -76,11 +76,15 @@ class SharedStore:
         poll: float = 2.0,
         connect_timeout: float = 3.0,
         sync_timeout: float = 3.0,
+        heartbeat: float = HEARTBEAT,
+        presence_ttl: float = PRESENCE_TTL,
     ) -> None:
         self.spec = spec
         self.launch = launch
         self.shown = spec.shown()
         self.poll = poll
+        self.heartbeat = heartbeat
+        self.presence_ttl = presence_ttl
         self.journal = LocalJournal(journal, launch)
         self.pg = PgLog(spec, launch, connect_timeout)
         self._listeners: list[Callable[[list[Event]], None]] = []
@@ -223,6 +227,8 @@ class SharedStore:
                 self._set_online(True, replayed=shipped if replay and shipped else None)
                 backoff = 0.2
                 wait = self.poll if self.bus is None or not self.bus.live else 5.0
+                if self._presence is not None:
+                    wait = min(wait, self.heartbeat)
             except _DOWN as exc:
                 self._set_online(False, exc)
                 try:
@@ -294,7 +300,7 @@ class SharedStore:
         """Presence: our heartbeat every HEARTBEAT s; everybody's, read every cycle."""
         if self._presence is None:
             return
-        if time.monotonic() - self._last_beat >= HEARTBEAT:
+        if time.monotonic() - self._last_beat >= self.heartbeat:
             first = self._last_beat == 0.0
             session, user, host, ssh, role = self._presence
             self.pg.heartbeat(session, user, host, ssh, role)
@@ -302,7 +308,7 @@ class SharedStore:
             if first and self.bus is not None:
                 self.bus.announce()
         before = [(w.session, w.role) for w in self._watchers]
-        self._watchers = self.pg.watchers(PRESENCE_TTL)
+        self._watchers = self.pg.watchers(self.presence_ttl)
         if [(w.session, w.role) for w in self._watchers] != before:
             self._notify_status()
 

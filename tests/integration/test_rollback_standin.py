@@ -161,7 +161,7 @@ async def test_two_rollbacks_at_once_one_runs_the_other_is_told_who(
     assert sum(1 for argv in recorded(record) if argv[0] == "rollback") == 1
     # Both refusals are in the log, naming who held the lock.
     locked = store.events(kinds=[EventKind.ROLLBACK_LOCKED])
-    assert [e.author.split("@")[0] for e in locked] == ["bob", "bob"]
+    assert [e.author.split("@")[0] for e in locked] == ["bob", ME]  # the CLI: the OS account
     assert all(e.data["holder"].startswith("alice@") and "alice@" in e.message for e in locked)
     # Once it ended, the lock is free again; but nothing was deployed since, so a rollback
     # now is a second one: refused, naming who did the last one, unless asked for.
