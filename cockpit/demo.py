@@ -86,16 +86,19 @@ class DemoOptions:
 
 
 def parse_fault(text: str) -> tuple[str, float]:
-    """`errors@120` -> ("errors", 120.0): fault NAME at scenario second SECONDS."""
+    """`errors@120` (or `errors@2m`) -> ("errors", 120.0): fault NAME at that second.
+
+    The time is the config's duration type, so `@nan`, `@inf` and `@-5` are refused
+    here, at parse, not later inside the scenario."""
+    from cockpit.config import parse_duration
+
     name, sep, at = text.partition("@")
     if name not in FAULTS:
         raise ValueError(f"unknown fault {name!r}; known: {', '.join(sorted(FAULTS))}")
     try:
-        seconds = float(at) if sep else 0.0
+        seconds = parse_duration(at) if sep else 0.0
     except ValueError:
-        raise ValueError(f"{text!r}: write NAME@SECONDS, e.g. errors@120") from None
-    if seconds < 0:
-        raise ValueError(f"{text!r}: seconds must not be negative")
+        raise ValueError(f"{text!r}: write NAME@SECONDS, e.g. errors@120 or errors@2m") from None
     return name, seconds
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import signal
 import sys
 import threading
@@ -50,7 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _demo(args: argparse.Namespace) -> int:
     from cockpit.demo import Demo, DemoError, DemoOptions, describe, parse_fault
 
-    if args.speed <= 0 or args.speed > 1000:
+    if not math.isfinite(args.speed) or args.speed <= 0 or args.speed > 1000:  # nan passes < >
         raise Abort(["cockpit demo: --speed must be above 0 and at most 1000"])
     try:
         faults = [parse_fault(f) for f in args.fault]

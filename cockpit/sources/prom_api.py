@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 
 from cockpit.model import Series
-from cockpit.redact import redact, register_secret
+from cockpit.redact import redact, register_credentials, register_secret
 from cockpit.sources.bounded_http import API_MAX_BYTES, TooLarge, TooSlow, fetch
 
 # More series than this in one answer is a query to aggregate, not one to gate on.
@@ -113,7 +113,7 @@ class PromClient:
         self.backoff = backoff
         self.insecure = not verify
         register_secret(token)
-        register_secret(password)
+        register_credentials(username, password)  # also the base64 of user:password
         all_headers = {"Accept": "application/json", **(headers or {})}
         if token:
             all_headers["Authorization"] = f"Bearer {token}"

@@ -169,9 +169,21 @@ def test_speed_compresses_the_script(tmp_path):
 def test_fault_names_are_checked():
     assert parse_fault("errors@120") == ("errors", 120.0)
     assert parse_fault("crashloop") == ("crashloop", 0.0)
-    for bad in ("nope@1", "errors@soon", "errors@-1"):
+    assert parse_fault("errors@2m") == ("errors", 120.0)
+    for bad in ("nope@1", "errors@soon", "errors@-1", "errors@nan", "errors@inf",
+                "errors@NaN", "errors@1e999", "errors@"):
         with pytest.raises(ValueError):
             parse_fault(bad)
+
+
+def test_demo_refuses_nan_faults_and_speeds_at_parse(capsys):
+    from cockpit.cli import main
+
+    for argv in (["--fault", "errors@nan"], ["--fault", "errors@inf"], ["--speed", "nan"],
+                 ["--speed", "inf"]):
+        assert main(["demo", "--print-config", *argv]) == 3
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and err.startswith("cockpit demo: --"), err
 
 
 def test_stale_demo_dirs_of_dead_processes_are_removed(tmp_path, monkeypatch):
