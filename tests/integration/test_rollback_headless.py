@@ -16,6 +16,7 @@ from cockpit import exits
 from cockpit.model import EventKind
 from tests.integration.test_rollback_standin import _cli, _use
 from tests.support.helm import asr_history, history_json, make_standin, recorded
+from tests.support.identity import ME
 from tests.support.rollback import events_of
 
 pytestmark = pytest.mark.integration
@@ -78,7 +79,7 @@ def _config(tmp: Path, verify_within: str = "2s", url: str | None = None) -> Pat
         "launch": "headless rollback test",
         "checklist": "checklist.yaml",
         "store": f"sqlite:///{tmp / 'events.db'}",
-        "captains": ["alice"],
+        "captains": [ME],
         "http": {"api": {"url": url or f"http://127.0.0.1:{_closed_port()}/healthz",
                          "every": "1s", "timeout": "1s"}},
         "rollback": {"helm": {"release": "asr", "namespace": "asr", "kube_context": "prod-eu"},
@@ -138,11 +139,11 @@ def test_go_says_a_rollback_is_not_called_for_and_yes_verifies(tmp_path, monkeyp
     [verify] = events_of(tmp_path / "events.db", EventKind.ROLLBACK_VERIFY)
     assert verify.data["verified"] is True
     # And again at once: a second rollback, refused with who, when and state (exit 6).
-    proc = _cli(config, "--yes", user="alice")
+    proc = _cli(config, "--yes")
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == exits.REFUSED, out + err
     assert "SECOND ROLLBACK" in out
-    assert "started by alice@" in err and "succeeded, verified" in err and "--again" in err
+    assert f"started by {ME}@" in err and "succeeded, verified" in err and "--again" in err
     assert "younger than quiet_time" in err
     [refused] = events_of(tmp_path / "events.db", EventKind.ROLLBACK_REFUSED)
     assert refused.data["last"]["state"] == "succeeded, verified"
@@ -168,4 +169,4 @@ def test_a_stale_lock_is_broken_and_logged(tmp_path, monkeypatch):
     assert proc.returncode == exits.OK, out + err
     [broken] = events_of(tmp_path / "events.db", EventKind.ROLLBACK_LOCK_BROKEN)
     assert broken.data["holder"].startswith("bob@") and "is gone" in broken.data["why"]
-    assert broken.author.startswith("alice@")
+    assert broken.author.startswith(f"{ME}@")
