@@ -71,6 +71,7 @@ def _probe(args: argparse.Namespace) -> int:
         raise Abort([results[0].reason or "setup failed"], EXIT_CONFIG)
     for warning in sorted({w for r in results for w in r.warnings}):
         print(f"warning: {warning}", file=sys.stderr)
+    logged = _log(config, args, results)
     report = _report(probe, results)
     if args.json:
         json.dump(report, sys.stdout, indent=2)
@@ -79,7 +80,33 @@ def _probe(args: argparse.Namespace) -> int:
         _print_one(probe, results[0])
     else:
         _print_many(report)
+    if logged:
+        print(f"logged: {visible(logged)}", file=sys.stderr)
     return EXIT_PASS if all(r.ok for r in results) else EXIT_FAIL
+
+
+def _log(config: Any, args: argparse.Namespace, results: list[ProbeResult]) -> str | None:
+    """Write the probe result as the screen would (a first failure, a pass <-> fail change
+    against the log's last probe event); the message logged, or None."""
+    from cockpit.model import EventKind
+    from cockpit.sources.asr.source import probe_event
+    from cockpit.store import open_store
+
+    try:
+        store = open_store(config, getattr(args, "store", None))
+    except ConfigError as exc:
+        raise Abort([str(p) for p in exc.problems]) from None
+    try:
+        last = store.events(kinds=[EventKind.PROBE], limit=1)
+        before = bool(last[-1].data.get("ok")) if last else None
+        worst = next((r for r in results if not r.ok), results[0])
+        event = probe_event(worst, before)
+        if event is None:
+            return None
+        store.append(event)
+        return event.message
+    finally:
+        store.close()
 
 
 def spread(results: list[ProbeResult]) -> dict[str, dict[str, float | None]]:

@@ -19,6 +19,7 @@ def write_config(tmp_path: Path, url: str, **probe: object) -> Path:
     lines = [
         "launch: asr probe test",
         "checklist: checklist.yaml",
+        f"store: sqlite:///{tmp_path / 'events.db'}",
         "asr_probe:",
         f"  url: {url}",
         f"  audio: {support.CLIP}",
@@ -105,3 +106,30 @@ def test_headless_probe_never_imports_textual(tmp_path) -> None:
     )
     assert proc.returncode == 1, proc.stderr
     assert proc.stdout.strip().endswith("clean")
+
+
+def test_probe_writes_its_result_to_the_log_as_the_screen_does(tmp_path, capsys) -> None:
+    from cockpit.model import EventKind
+    from cockpit.store.sqlite import SqliteStore
+
+    def probes() -> list:
+        store = SqliteStore(tmp_path / "events.db")
+        try:
+            return store.events(kinds=[EventKind.PROBE])
+        finally:
+            store.close()
+
+    with support.asr_sim() as (url, _faults):
+        config = write_config(tmp_path, url, speed=4)
+        assert main(["probe", str(config)]) == 0
+        assert probes() == []  # a first pass is not news (the screen logs none either)
+        down = write_config(tmp_path, support.refused_url())
+        assert main(["probe", str(down)]) == 1
+        assert "logged: ASR probe failing" in capsys.readouterr().err
+        assert main(["probe", str(down)]) == 1  # still failing: no second line
+        [failing] = probes()
+        assert failing.data["ok"] is False and "connection refused" in failing.message
+        config = write_config(tmp_path, url, speed=4)
+        assert main(["probe", str(config)]) == 0
+        assert "logged: ASR probe passing again" in capsys.readouterr().err
+    assert [e.data["ok"] for e in probes()] == [False, True]

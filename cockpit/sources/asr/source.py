@@ -88,19 +88,9 @@ class AsrProbeSource:
         self.last = result
         if result.final_latency is not None:
             self._history.append((result.at, result.final_latency))
-        if (before is None and not result.ok) or (before is not None and before.ok != result.ok):
-            if result.ok:
-                message = f"ASR probe passing again: {result.summary()}"
-            else:
-                message = f"ASR probe failing: {result.summary()}"
-            self._events.append(
-                Event(
-                    kind=EventKind.PROBE,
-                    message=redact(message),
-                    severity=Severity.INFO if result.ok else Severity.ERROR,
-                    data={"ok": result.ok, "result": result.to_dict()},
-                )
-            )
+        event = probe_event(result, before.ok if before is not None else None)
+        if event is not None:
+            self._events.append(event)
 
     def readings(self, result: ProbeResult) -> list[Reading]:
         config = self.config
@@ -139,6 +129,23 @@ class AsrProbeSource:
 
     async def close(self) -> None:
         self._listeners.clear()
+
+
+def probe_event(result: ProbeResult, before_ok: bool | None) -> Event | None:
+    """The log line for a probe result: a first failure, or a change pass <-> fail (the
+    screen's source and `cockpit probe` both write it, so the log reads the same)."""
+    if before_ok is None and result.ok or before_ok == result.ok:
+        return None
+    if result.ok:
+        message = f"ASR probe passing again: {result.summary()}"
+    else:
+        message = f"ASR probe failing: {result.summary()}"
+    return Event(
+        kind=EventKind.PROBE,
+        message=redact(message),
+        severity=Severity.INFO if result.ok else Severity.ERROR,
+        data={"ok": result.ok, "result": result.to_dict()},
+    )
 
 
 def with_overrides(config: AsrProbeConfig, **changes: Any) -> AsrProbeConfig:
