@@ -42,6 +42,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     export.add_argument("-o", "--output", help="write to this file instead of stdout")
     export.set_defaults(handler=lambda args: run_command(_export, args), read_only_store=True)
 
+    handoff = actions.add_parser("handoff", help="what the next shift must know (Markdown or "
+                                 "JSON): verdict and its changes, failing/unticked items, "
+                                 "breaches, rollbacks, notes, who watched")
+    handoff.add_argument("--since", default="8h", help="the shift: the last DURATION (8h)")
+    handoff.add_argument("--format", choices=["md", "json"], default="md")
+    add_config_argument(handoff, positional=False)
+    handoff.set_defaults(handler=lambda args: run_command(_handoff, args), read_only_store=True)
+
 
 def _filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--since", help="only the last DURATION (e.g. 30m, 2h, 1d)")
@@ -133,6 +141,34 @@ def _export(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     return exits.OK
+
+
+def _handoff(args: argparse.Namespace) -> int:
+    from cockpit import handoff
+    from cockpit.checklist import ChecklistError, load_checklist
+
+    try:
+        since = now() - parse_duration(args.since)
+    except ValueError as exc:
+        raise Abort([f"--since: {exc}"]) from None
+    if not args.config:
+        raise Abort(["cockpit log handoff: needs the launch config (-c CONFIG)"])
+    store, config = _store(args)
+    try:
+        checklist = load_checklist(config.checklist)
+    except ChecklistError as exc:
+        raise Abort(exc.problems) from None
+    events = store.events()
+    watchers = [f"{w.user}@{w.host} ({w.role}" + (f", from {w.ssh_client}" if w.ssh_client
+                                                  else "") + f", since {_time(w.since)} UTC)"
+                for w in (store.watchers() if hasattr(store, "watchers") else ())]
+    status = getattr(store, "status", None)
+    if status is not None and not status().online:
+        print(f"cockpit log: {status().describe()}: from this host's copy", file=sys.stderr)
+    store.close()
+    h = handoff.build(config.launch, events, since, now(), checklist, watchers=watchers)
+    sys.stdout.write(handoff.to_json(h) if args.format == "json" else handoff.to_markdown(h))
+    return 0
 
 
 def markdown_timeline(launch: str, events: list[Event]) -> str:

@@ -64,7 +64,8 @@ def open(  # noqa: A001 - store.open(spec) is the name the project uses
     from cockpit.store.spec import default_local_path  # noqa: PLC0415
 
     return SharedStore(parsed, launch=launch,
-                       journal=journal or parsed.journal or default_local_path(launch))
+                       journal=journal or parsed.journal or default_local_path(launch),
+                       bus=bus, sync_timeout=sync_timeout)
 
 
 def open_store(config: LaunchConfig, override: str | None = None,

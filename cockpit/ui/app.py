@@ -364,6 +364,19 @@ class CockpitApp(App[int]):
 
         self.push_screen(NoteScreen(), done)
 
+    def action_handoff(self) -> None:
+        """The shift handoff (the same as `cockpit log handoff`), with the live item states."""
+        from cockpit import handoff
+        from cockpit.ui.screens.event import TextScreen
+
+        engine = self.engine
+        at = time.time()
+        states = engine.item_states() if hasattr(engine, "item_states") else None
+        watchers = engine.watchers() if hasattr(engine, "watchers") else []
+        h = handoff.build(str(engine.config.launch), engine.events(), at - 8 * 3600, at,
+                          getattr(engine, "checklist", None), states, watchers)
+        self.push_screen(TextScreen("Shift handoff (last 8h)", handoff.to_markdown(h)))
+
     def filter_target(self) -> Pane | None:
         pane = self.focused_pane()
         if pane is not None and pane.can_filter:
@@ -421,6 +434,8 @@ class CockpitApp(App[int]):
         yield SystemCommand("Help", "Show every key", self.action_help)
         yield SystemCommand("Note", "Add a note to the incident log", self.action_note)
         yield SystemCommand("Filter", "Filter the focused pane", self.action_filter)
+        yield SystemCommand("Shift handoff", "What the next shift must know (the last 8h), as "
+                            "`cockpit log handoff` prints it", self.action_handoff)
         yield SystemCommand("Pause / resume", "Freeze the screen for reading", self.action_pause)
         yield SystemCommand("Next layout", "Cycle the layouts", self.action_cycle_layout)
         for name, lay in self.layouts.items():

@@ -57,3 +57,25 @@ def test_captains_and_operators(tmp_path: Path) -> None:
     assert other.role == "operator"
     other.note("an operator may note")
     assert other.store.events(kinds=[EventKind.NOTE])[0].message == "an operator may note"
+
+
+async def test_palette_handoff_shows_what_the_cli_prints(tmp_path: Path) -> None:
+    from cockpit.ui.screens.event import TextScreen
+
+    engine = _engine(tmp_path, author="bob@b1")
+    engine.note("watch eu-west p95", "warning")
+    app = CockpitApp(engine, layouts("compact"), start_engine=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        command = next(c for c in app.get_system_commands(app.screen)
+                       if c.title == "Shift handoff")
+        command.callback()
+        await settle(pilot)
+        assert isinstance(app.screen, TextScreen)
+        body = app.screen.body
+    assert body.startswith("# Handoff: asr v2.3 GA")
+    for heading in ("## Verdict now", "## Items failing or not ticked", "## Rollbacks",
+                    "## Notes (warnings first)", "## Who watched"):
+        assert heading in body
+    assert "[warning] bob@b1: watch eu-west p95" in body
+    assert "UNTICKED backups" in body

@@ -35,6 +35,7 @@ def _engine(tmp: Path, name: str, url: str, bus: str, author: str) -> Engine:
     config = load_config(tmp / f"{author}.yaml")
     shared = store.open(config.store, launch=config.launch, journal=tmp / f"{author}.db",
                         bus=config.bus)
+    assert shared.bus is not None  # the config's bus: fan-out, not only polling
     source = FakeSource()
     source.set(up(True))
     return Engine(config, shared, [source], author=author)
