@@ -23,6 +23,11 @@ It is not a PromQL evaluator. A query is answered by, in order:
    (or `... (selector) by (...)`);
 5. **a number literal**: a `scalar` result.
 
+It also answers `/api/v1/rules` and `/api/v1/alerts` from `QueryTable.alerts`: each
+`AlertRule` fires while its expression (answered as above) is above its threshold,
+with Prometheus's shapes (rule groups with `health`/`state`, alerts with `labels`,
+`annotations`, `state: firing` and `activeAt`).
+
 Anything else is answered with `bad_data` naming the expression, so a typo in a demo
 config shows up in its pane as Prometheus's own error would.
 """
@@ -37,7 +42,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -61,11 +66,24 @@ class QueryError(Exception):
 
 
 @dataclass
+class AlertRule:
+    """An alerting rule: fires while any series of `expr` is above `above`."""
+
+    name: str
+    expr: str
+    above: float
+    severity: str = "warning"
+    summary: str = ""
+    group: str = "cockpit-demo"
+
+
+@dataclass
 class QueryTable:
     """What the sim knows: exact expressions and raw metrics, each a function of time."""
 
     exprs: dict[str, SeriesFn] = field(default_factory=dict)
     metrics: dict[str, SeriesFn] = field(default_factory=dict)
+    alerts: list[AlertRule] = field(default_factory=list)
 
     def add_expr(self, expr: str, fn: SeriesFn) -> None:
         self.exprs[normalize(expr)] = fn
@@ -315,6 +333,61 @@ def parse_step(raw: str) -> float:
         ) from None
 
 
+def _iso(t: float) -> str:
+    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def alert_states(ev: Evaluator, now: float, since: dict[str, float]
+                 ) -> list[tuple[AlertRule, list[Sample]]]:
+    """Each rule with its firing series at `now`; `since` keeps when each began firing."""
+    out = []
+    for rule in ev.table.alerts:
+        try:
+            kind, result = ev.instant(rule.expr, now)
+        except QueryError:
+            out.append((rule, []))
+            continue
+        samples = [({}, float(result))] if kind == "scalar" else result
+        firing = [(labels, v) for labels, v in samples
+                  if isinstance(v, float) and not math.isnan(v) and v > rule.above]
+        if firing:
+            since.setdefault(rule.name, now)
+        else:
+            since.pop(rule.name, None)
+        out.append((rule, firing))
+    return out
+
+
+def _alert(rule: AlertRule, labels: Labels, value: float, active: float) -> dict[str, Any]:
+    return {"labels": {**labels, "alertname": rule.name, "severity": rule.severity},
+            "annotations": {"summary": rule.summary} if rule.summary else {},
+            "state": "firing", "activeAt": _iso(active), "value": format_value(value)}
+
+
+def answer_rules(ev: Evaluator, now: float, since: dict[str, float]) -> dict[str, Any]:
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for rule, firing in alert_states(ev, now, since):
+        groups.setdefault(rule.group, []).append({
+            "type": "alerting", "name": rule.name, "query": f"{rule.expr} > {rule.above:g}",
+            "duration": 0, "labels": {"severity": rule.severity},
+            "annotations": {"summary": rule.summary} if rule.summary else {},
+            "health": "ok", "state": "firing" if firing else "inactive",
+            "alerts": [_alert(rule, lb, v, since.get(rule.name, now)) for lb, v in firing],
+        })
+    return success_data({"groups": [{"name": g, "file": "demo-rules.yml", "interval": 15,
+                                      "rules": rules} for g, rules in groups.items()]})
+
+
+def answer_alerts(ev: Evaluator, now: float, since: dict[str, float]) -> dict[str, Any]:
+    alerts = [_alert(rule, lb, v, since.get(rule.name, now))
+              for rule, firing in alert_states(ev, now, since) for lb, v in firing]
+    return success_data({"alerts": alerts})
+
+
+def success_data(data: dict[str, Any]) -> dict[str, Any]:
+    return {"status": "success", "data": data}
+
+
 def success(result_type: str, result: Any) -> dict[str, Any]:
     return {"status": "success", "data": {"resultType": result_type, "result": result}}
 
@@ -418,6 +491,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(200, {"status": "success", "data": {"version": "2.53.0",
                                                            "revision": "cockpit-demo-sim"}})
             return
+        if url.path in ("/api/v1/rules", "/api/v1/alerts"):
+            with sim.lock:
+                answer = answer_rules if url.path == "/api/v1/rules" else answer_alerts
+                self._json(200, answer(sim.evaluator, sim.clock(), sim.alert_since))
+            return
         if url.path not in ("/api/v1/query", "/api/v1/query_range"):
             self._send(404, b"404 page not found\n", "text/plain; charset=utf-8")
             return
@@ -464,6 +542,7 @@ class PromSim:
         self.outage = False
         self.delay = 0.0
         self.requests: deque[tuple[str, dict[str, str]]] = deque(maxlen=1000)
+        self.alert_since: dict[str, float] = {}  # alert name -> when it began firing
         self.lock = threading.Lock()  # scenario functions need not be thread-safe
         self._server = _Server(self)
         self._thread: threading.Thread | None = None
@@ -492,6 +571,7 @@ class PromSim:
 
 
 __all__ = [
+    "AlertRule",
     "Evaluator",
     "PromSim",
     "QueryError",
