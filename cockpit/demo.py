@@ -19,8 +19,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fnmatch
-import json
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -30,7 +30,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,7 @@ import yaml
 
 from cockpit import identity
 from cockpit.shipped import shipped_file
+from cockpit.sim.health import ApiHandler, ApiServer
 from cockpit.sim.scenario import FAULTS, NAMESPACE, LaunchScenario, Note
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,6 +49,7 @@ PRETICK_SECTIONS = ("Before the window opens", "Rollback readiness", "Model and 
 DEMO_AUTHOR = "cockpit-demo@rehearsal"
 CONTEXT = "demo"
 TICK_EVERY = 0.25  # s of wall time between script steps
+DEMO_ORIGIN = "https://app.example.com"  # the web app whose CORS origin the API allows
 
 QUERIES: dict[str, dict[str, Any]] = {
     "error_rate": {
@@ -151,35 +153,28 @@ def remove_stale_dirs() -> int:
     return removed
 
 
-class _HealthHandler(BaseHTTPRequestHandler):
-    server: _HealthServer
-    protocol_version = "HTTP/1.1"
+class _HealthHandler(ApiHandler):
+    """`/health` from the scenario; the service API (`/v1/models`, `/v1/jobs`) of sim/health.py."""
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        pass
+    server: _HealthServer  # type: ignore[assignment]
 
     def do_GET(self) -> None:  # noqa: N802
         scenario = self.server.scenario
         if self.path.split("?", 1)[0] != "/health":
-            code, body = 404, {"error": "not found"}
-        elif scenario.health_ok:
+            super().do_GET()
+            return
+        if scenario.health_ok:
             code, body = 200, {"status": "ok", "version": scenario.version}
         else:
             code, body = 503, {"status": "unavailable", "version": scenario.version}
-        data = json.dumps(body).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self.answer(code, body)
 
 
-class _HealthServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, scenario: LaunchScenario) -> None:
+class _HealthServer(ApiServer):
+    def __init__(self, scenario: LaunchScenario, token: str) -> None:
         self.scenario = scenario
-        super().__init__(("127.0.0.1", 0), _HealthHandler)
+        super().__init__(token, allowed_origins=(DEMO_ORIGIN,), job_seconds=3.0,
+                         handler=_HealthHandler)
 
 
 class Demo:
@@ -194,6 +189,7 @@ class Demo:
         self.helm_binary: str | None = None
         self.scenario: LaunchScenario | None = None
         self.urls: dict[str, str] = {}
+        self.ca_file: Path | None = None
         self._stops: list[Callable[[], None]] = []
         self._own_dir = False
 
@@ -254,11 +250,15 @@ class Demo:
                             "run `make demo` or pip install -e '.[demo]'") from None
         self._stops.append(asr.stop)
 
-        health = _HealthServer(scenario)
+        token = secrets.token_hex(16)
+        (self.dir / "api-token").write_text(f"Bearer {token}\n", encoding="utf-8")
+        health = _HealthServer(scenario, token)
         threading.Thread(target=health.serve_forever, args=(0.05,), name="demo-health",
                          daemon=True).start()
         self._stops.append(lambda: (health.shutdown(), health.server_close()))
         self.urls["health"] = "http://{}:{}/health".format(*health.server_address[:2])
+        self.urls["api"] = health.url
+        self._start_checks(prom)
 
         kubeconfig = write_kubeconfig(self.dir / "kubeconfig", {CONTEXT: kube.url},
                                       namespace=NAMESPACE)
@@ -272,6 +272,26 @@ class Demo:
             helm_path.chmod(0o755)
         self._write_config(kubeconfig, helm_path)
         self._pretick()
+
+    def _start_checks(self, prom: Any) -> None:
+        """What the richer checks look at: alert rules in the Prometheus sim, dependency
+        ports (stand-ins for PostgreSQL and Redis), a TLS endpoint with the demo's CA."""
+        from cockpit.sim.ports import Listener, make_cert
+        from cockpit.sim.prometheus import AlertRule
+
+        assert self.dir is not None
+        prom.table.alerts.extend([
+            AlertRule("HighErrorRate", QUERIES["error_rate"]["query"], 0.05, "critical",
+                      "error rate above 5% for the asr service"),
+            AlertRule("HighLatencyP95", QUERIES["p95_latency"]["query"], 1.0, "warning",
+                      "p95 latency above 1 s"),
+        ])
+        cert = make_cert(self.dir / "tls", datetime.now(UTC) + timedelta(days=60, hours=1))
+        self.ca_file = cert.ca_file
+        for name, listener in (("postgres", Listener()), ("redis", Listener()),
+                               ("tls", Listener(cert.ctx))):
+            self._stops.append(listener.close)
+            self.urls[name] = listener.address
 
     def stop(self) -> None:
         while self._stops:
@@ -303,7 +323,13 @@ class Demo:
             "layout": self.options.layout,
             "store": f"sqlite:///{self.store_path()}",
             "captains": [identity.current().user],
-            "http": {"health": {"url": self.urls["health"], "every": "5s", "timeout": "2s"}},
+            "http": self._http_checks(),
+            "tcp": {"postgres": {"address": self.urls["postgres"], "every": "5s"},
+                    "redis": {"address": self.urls["redis"], "every": "5s"}},
+            "tls": {"endpoints": [self.urls["tls"]], "ca_file": str(self.ca_file),
+                    "every": "1m"},
+            "alerts": {"every": "5s"},
+            "release": {"every": "5s"},
             "kubernetes": {
                 "kubeconfig": str(kubeconfig), "context": CONTEXT, "namespace": NAMESPACE,
                 "selector": "app.kubernetes.io/part-of=asr",
@@ -325,6 +351,23 @@ class Demo:
                 "verify_within": "5m",
                 "state_dir": str(self.dir / "rollback"),  # type: ignore[operator]
             },
+        }
+
+    def _http_checks(self) -> dict[str, dict[str, Any]]:
+        """/health, then 401 without a token and 200 with one, and a small upload job."""
+        assert self.dir is not None
+        api, token = self.urls["api"], str(self.dir / "api-token")
+        return {
+            "health": {"url": self.urls["health"], "every": "5s", "timeout": "2s",
+                       "read_headers": ["strict-transport-security"], "cors_origin": DEMO_ORIGIN},
+            "noauth": {"url": f"{api}/v1/models", "every": "15s", "expect_status": [401]},
+            "auth": {"url": f"{api}/v1/models", "every": "15s",
+                     "headers_file": {"Authorization": token}, "expect_json": {"status": "ok"}},
+            "job": {"url": f"{api}/v1/jobs", "method": "POST", "every": "30s", "timeout": "5s",
+                    "body_file": str(shipped_file("probes", "smoke-en.wav")),
+                    "content_type": "audio/wav", "headers_file": {"Authorization": token},
+                    "expect_status": [202],
+                    "job": {"done_value": "completed", "poll": "500ms", "deadline": "20s"}},
         }
 
     def _queries(self) -> dict[str, dict[str, Any]]:

@@ -71,7 +71,7 @@ class AlertsSource:
         try:
             data = await self._client.api_get("/api/v1/rules")  # type: ignore[union-attr]
         except PromError as exc:
-            return [Reading(self.name, n, None, at, error=exc.message, unit="count")
+            return [Reading(self.name, n, None, at, error=exc.message)
                     for n in names]
         rules = [r for g in _list(data.get("groups")) for r in _list(g.get("rules"))]
         self._rule_names = {safe_name(str(r.get("name", ""))) for r in rules
@@ -80,8 +80,8 @@ class AlertsSource:
         detail = {"failing": [{"name": str(r.get("name", "")),
                                "error": redact(str(r.get("lastError", "")))[:200]}
                               for r in failing[:MAX_LISTED]]}
-        return [Reading(self.name, names[0], float(len(rules)), at, unit="count"),
-                Reading(self.name, names[1], float(len(failing)), at, unit="count",
+        return [Reading(self.name, names[0], float(len(rules)), at),
+                Reading(self.name, names[1], float(len(failing)), at,
                         detail=detail)]
 
     async def _alerts(self) -> list[Reading]:
@@ -92,7 +92,7 @@ class AlertsSource:
             names = ["alerts.firing", "alerts.pending",
                      *(f"alerts.firing.{n}" for n in sorted(self._rule_names)),
                      *(f"alerts.severity.{s}" for s in SEVERITIES)]
-            return [Reading(self.name, n, None, at, error=exc.message, unit="count")
+            return [Reading(self.name, n, None, at, error=exc.message)
                     for n in names]
         alerts = [a for a in _list(data.get("alerts"))]
         firing = [a for a in alerts if a.get("state") == "firing"]
@@ -118,13 +118,13 @@ class AlertsSource:
             })
         order = {s: i for i, s in enumerate(SEVERITIES)}
         listed.sort(key=lambda x: (order.get(x["severity"], len(order)), x["name"]))
-        out = [Reading(self.name, "alerts.firing", float(len(firing)), at, unit="count",
+        out = [Reading(self.name, "alerts.firing", float(len(firing)), at,
                        detail={"alerts": listed[:MAX_LISTED], "more": max(0, len(listed)
                                                                             - MAX_LISTED)}),
-               Reading(self.name, "alerts.pending", float(len(pending)), at, unit="count")]
-        out += [Reading(self.name, f"alerts.firing.{n}", float(c), at, unit="count")
+               Reading(self.name, "alerts.pending", float(len(pending)), at)]
+        out += [Reading(self.name, f"alerts.firing.{n}", float(c), at)
                 for n, c in sorted(per_name.items())]
-        out += [Reading(self.name, f"alerts.severity.{s}", float(c), at, unit="count")
+        out += [Reading(self.name, f"alerts.severity.{s}", float(c), at)
                 for s, c in sorted(per_sev.items())]
         return out
 

@@ -36,6 +36,10 @@ KNOWN_SIGNALS = {
     "gpu.util_max", "gpu.util_avg", "gpu.mem_used_max", "gpu.xid_errors", "gpu.count",
     "asr.ok", "asr.wer", "asr.first_partial", "asr.final_latency", "asr.connect",
     "http.health.up", "http.health.status", "http.health.latency",
+    "http.noauth.up", "http.auth.up", "http.job.done",
+    "tcp.postgres.up", "tcp.redis.up", "tls.all_valid", "tls.min_days_left",
+    "alerts.rules_loaded", "alerts.severity.critical",
+    "release.app_version", "release.status",
 }  # fmt: skip
 
 
