@@ -34,6 +34,17 @@ from cockpit.model import (
     whoami,
 )
 from cockpit.redact import redact
+from cockpit.views import (
+    ChecklistRow,
+    ChecklistView,
+    ReadingsView,
+    SourceStatus,
+    VerdictView,
+    View,
+    ViewContext,
+)
+
+__all__ = ["BLIND_ITEM", "Change", "Engine", "SourceStatus"]
 
 log = logging.getLogger(__name__)
 
@@ -47,28 +58,12 @@ class Denied(PermissionError):
 
 @dataclass(frozen=True)
 class Change:
-    """What changed, for subscribers: kind is "reading", "verdict", "event" or "status"."""
+    """What changed, for subscribers: kind is "reading", "verdict", "event", "status" (a
+    source went down or came back: payload its name) or "progress" (a source's view
+    changed between samples, e.g. the ASR probe streaming: payload its name)."""
 
     kind: str
     payload: Any
-
-
-@dataclass(frozen=True)
-class SourceStatus:
-    """A source's health as a pane shows it in its border."""
-
-    state: str  # "starting" | "live" | "stale" | "error"
-    age: float | None = None
-    error: str | None = None
-
-    def describe(self) -> str:
-        if self.state == "live":
-            return "live"
-        if self.state == "stale":
-            return f"stale for {self.age:.0f}s" if self.age is not None else "stale"
-        if self.state == "error":
-            return f"error: {self.error}"
-        return "starting"
 
 
 # The verdict's stand-in item when nothing is wrong but GO would be blind (see _blind).
@@ -100,6 +95,7 @@ class Engine:
         self.readings: dict[str, Reading] = {}
         self.started_at: float | None = None
         self._source_of: dict[str, Source] = {}
+        self._readings_of: dict[str, dict[str, Reading]] = {}  # source name -> its readings
         self._source_error: dict[str, str | None] = {}
         self.store_error: str | None = None  # the event log's last failure, None when fine
         self._sampled: set[str] = set()
@@ -176,6 +172,9 @@ class Engine:
         start = getattr(source, "start", None)
         if start is not None:
             await start()
+        listen = getattr(source, "add_progress_listener", None)
+        if listen is not None:  # its view moves between samples: say so, the screen redraws
+            listen(lambda _progress, name=source.name: self._notify(Change("progress", name)))
         history = getattr(source, "history", None)
         if history is not None:
             for pattern in source.signal_patterns():
@@ -265,6 +264,7 @@ class Engine:
             self.readings[reading.name] = reading
             if source is not None:
                 self._source_of[reading.name] = source
+                self._readings_of.setdefault(source.name, {})[reading.name] = reading
             if reading.has_data and isinstance(reading.value, int | float):
                 hist = self._history.setdefault(reading.name, deque(maxlen=HISTORY_POINTS))
                 if not hist or reading.at > hist[-1][0]:
@@ -306,6 +306,49 @@ class Engine:
         if ages and source is not None and min(ages) > source.stale_after:
             return SourceStatus("stale", age=min(ages))
         return SourceStatus("live", age=min(ages) if ages else None)
+
+    # ------------------------------------------------------------ views (what panes draw)
+
+    def source_names(self) -> list[str]:
+        return [s.name for s in self.sources]
+
+    def view(self, source_name: str) -> View | None:
+        """The typed view of one source (None: no such source). Built from what the engine
+        holds and, when the source has `view(ctx)`, what only the source knows."""
+        source = next((s for s in self.sources if s.name == source_name), None)
+        if source is None:
+            return None
+        ctx = ViewContext(source_name, self.source_status(source_name), self.clock(),
+                          dict(self._readings_of.get(source_name, {})), self.history)
+        make = getattr(source, "view", None)
+        if make is None:
+            return ReadingsView(ctx.source, ctx.status, ctx.at, ctx.readings)
+        return make(ctx)
+
+    def checklist_view(self) -> ChecklistView:
+        """The checklist with every item's state and the age of its live signals."""
+        states = self.item_states()
+        at = self.clock()
+        sections = []
+        for section in self.checklist.sections:
+            rows = []
+            for item in section.items:
+                age = None
+                if item.gate is not None:
+                    ages = [r.age(at) for n in item.gate.names()
+                            if (r := self.readings.get(n)) is not None]
+                    age = max(ages) if ages else None
+                rows.append(ChecklistRow(section.title, item.id, item.text, item.depth,
+                                         item.required, item.auto, item.owner,
+                                         states.get(item.id), age))
+            sections.append((section.title, tuple(rows)))
+        return ChecklistView(self.checklist.title, tuple(sections), at)
+
+    def verdict_view(self) -> VerdictView:
+        names = {item.id: item.text for item in self.checklist.items()}
+        return VerdictView(self.verdict, str(self.config.launch or ""), names,
+                           self.config.window_opens, self.started_at, self.clock(),
+                           watchers=tuple(self.watchers()), team_status=self.team_status())
 
     def known_signal(self, name: str) -> bool:
         """Whether some configured source can produce signal `name` (for validation)."""

@@ -189,6 +189,9 @@ class Source(Protocol):
     `pods.not_ready` or `pods.not_ready.*`), so gates naming unknown signals fail
     validation. `sample` returns readings, including failed ones: it should not
     raise for an outage (the engine turns an exception into failed readings anyway).
+    Optional: `view(ctx: cockpit.views.ViewContext)` returns the typed view its pane
+    draws (without it, the pane gets a `ReadingsView`); `add_progress_listener(cb)`
+    for a view that moves between samples (the engine pushes a "progress" change).
     """
 
     name: str

@@ -21,11 +21,14 @@ from cockpit.sources.gpu_model import (
     GpuReadError,
     GpuSnapshot,
     GpuStat,
+    GpuView,
     Thresholds,
     UtilHistory,
     XidTracker,
     build_snapshot,
+    gpu_view,
 )
+from cockpit.views import ViewContext
 
 if TYPE_CHECKING:
     from cockpit.config import GpuConfig, LaunchConfig
@@ -73,6 +76,9 @@ class GpuSource:
             s: deque(maxlen=history_points) for s in SIGNALS
         }
         self.snapshot: GpuSnapshot | None = None
+
+    def view(self, ctx: ViewContext) -> GpuView:
+        return gpu_view(ctx, DETAIL_SIGNAL)
 
     def signal_patterns(self) -> list[str]:
         return list(SIGNALS)

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from cockpit.model import Event, EventKind, Severity
+from cockpit.views import View, ViewContext
 
 # The signals a GPU source produces (names are the gates' vocabulary).
 SIGNALS: tuple[str, ...] = (
@@ -301,3 +302,25 @@ class UtilHistory:
                 buf.append(g.util)
             out.append(replace(g, history=tuple(buf)))
         return out
+
+
+# ---------------------------------------------------------------- what the pane draws
+
+
+@dataclass(frozen=True)
+class GpuView(View):
+    """The GPU pane's view: the latest snapshot, or why there is none."""
+
+    snapshot: GpuSnapshot | None = None
+    error: str | None = None  # the read failed: why
+    reading_at: float | None = None  # when the snapshot was taken (None: nothing read yet)
+
+
+def gpu_view(ctx: ViewContext, detail_signal: str) -> GpuView:
+    """The view from the reading that carries the snapshot."""
+    reading = ctx.readings.get(detail_signal)
+    if reading is None:
+        return GpuView(ctx.source, ctx.status, ctx.at)
+    snap = reading.detail if isinstance(reading.detail, GpuSnapshot) else None
+    return GpuView(ctx.source, ctx.status, ctx.at, snapshot=snap, error=reading.error,
+                   reading_at=reading.at)

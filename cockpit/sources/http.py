@@ -38,6 +38,8 @@ from cockpit.model import Reading, now
 from cockpit.redact import redact, register_secret
 from cockpit.sources.bounded_http import HEALTH_MAX_BYTES, TooLarge, TooSlow
 from cockpit.sources.bounded_http import fetch as bounded_fetch
+from cockpit.sources.http_view import HttpView, http_view
+from cockpit.views import ViewContext
 
 _MISSING = object()
 
@@ -105,6 +107,9 @@ class HttpSource:
         if self.check.job is not None:
             out += [f"{self.name}.done", f"{self.name}.duration"]
         return out
+
+    def view(self, ctx: ViewContext) -> HttpView:
+        return http_view(ctx)
 
     def signal_unit(self, name: str) -> str | None:
         if name.startswith(f"{self.name}.header."):

@@ -26,6 +26,8 @@ from cockpit.config import read_secret as _read_secret
 from cockpit.model import Event, EventKind, Reading, Series, Severity
 from cockpit.redact import redact
 from cockpit.sources.prom_api import PromClient, PromError, RangeSeries
+from cockpit.sources.prom_view import DEFAULT_WINDOW, SignalView, SloView
+from cockpit.views import ViewContext
 
 Clock = Callable[[], float]
 
@@ -174,6 +176,18 @@ class PrometheusSource:
 
     def signal_patterns(self) -> list[str]:
         return list(self._signals)
+
+    def view(self, ctx: ViewContext) -> SloView:
+        """Each query's latest reading with its history (backfilled here, else the engine's)."""
+        signals = []
+        for name in self._signals:
+            reading = ctx.readings.get(name)
+            history = self.history(name) or ctx.history(name)
+            signals.append(SignalView(
+                name=name, reading=reading, history=history,
+                series_history=self.series_history(name), stale_after=self.stale_after,
+                now=ctx.at, window=self.config.history or DEFAULT_WINDOW))
+        return SloView(ctx.source, ctx.status, ctx.at, signals=tuple(signals))
 
     def signal_unit(self, name: str) -> str | None:
         """The query's `unit:` (gates are checked against it when the config loads)."""

@@ -14,8 +14,8 @@ import inspect
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -30,6 +30,9 @@ from cockpit.model import Event, VerdictKind
 from cockpit.ui.panes import pane_class
 from cockpit.ui.panes.base import Changes, Pane, update_if_changed
 from cockpit.ui.text import plain, visible
+
+if TYPE_CHECKING:
+    from cockpit.engine import Change, Engine
 
 EVENT_BUFFER = 1000  # events kept for the log panes (bounded: hours cost what minutes do)
 FLUSH_EVERY = 0.25  # s: repaints coalesced to at most 4 a second
@@ -75,7 +78,7 @@ class StatusBar(Horizontal):
 
 
 class CockpitApp(App[int]):
-    """The release captain's screen. `engine` follows the Engine API (cockpit/engine.py)."""
+    """The release captain's screen over one `Engine` (cockpit/engine.py)."""
 
     CSS_PATH = "cockpit.tcss"
     TITLE = "cockpit"
@@ -99,7 +102,7 @@ class CockpitApp(App[int]):
 
     def __init__(
         self,
-        engine: Any,
+        engine: Engine,
         layouts: Sequence[Layout],
         *,
         layout: str | None = None,
@@ -122,7 +125,7 @@ class CockpitApp(App[int]):
         self._pending = Changes(all=True)
         self._mounted_layouts: set[str] = set()
         self._last_verdict: VerdictKind | None = None
-        self._unsubscribe: Any = None
+        self._unsubscribe: Callable[[], None] | None = None
         self._loop_thread = threading.get_ident()
 
     # -- composition ----------------------------------------------------------
@@ -163,12 +166,8 @@ class CockpitApp(App[int]):
 
     async def on_mount(self) -> None:
         self._loop_thread = threading.get_ident()
-        events = self.engine.events(limit=self.recent_events.maxlen)
-        if inspect.isawaitable(events):
-            events = await events
-        self.recent_events.extend(events or ())
-        verdict = getattr(self.engine, "verdict", None)
-        self._last_verdict = getattr(verdict, "kind", None)
+        self.recent_events.extend(self.engine.events(limit=self.recent_events.maxlen))
+        self._last_verdict = self.engine.verdict.kind
         self._unsubscribe = self.engine.subscribe(self._on_engine_change)
         if self.start_engine:
             # After the first frame: sources' clients (TLS contexts, ...) cost CPU at start.
@@ -190,27 +189,24 @@ class CockpitApp(App[int]):
                         markup=False, timeout=30)
 
     def on_unmount(self) -> None:
-        if callable(self._unsubscribe):
+        if self._unsubscribe is not None:
             self._unsubscribe()
 
     # -- engine changes -----------------------------------------------------------
 
-    def _on_engine_change(self, change: Any) -> None:
+    def _on_engine_change(self, change: Change) -> None:
         if threading.get_ident() != self._loop_thread:
             self.call_from_thread(self._on_engine_change, change)
             return
-        kind = getattr(change, "kind", "")
-        payload = getattr(change, "payload", None)
+        kind, payload = change.kind, change.payload
         if kind == "reading":
-            source = getattr(payload, "source", None)
-            if source:
-                self._pending.sources.add(source)
-        elif kind == "event" and payload is not None:
+            self._pending.sources.add(payload.source)
+        elif kind == "event":
             self.recent_events.append(payload)
         elif kind == "verdict":
-            self._verdict_changed(getattr(payload, "kind", None))
-        elif kind == "status" and isinstance(payload, str):
-            self._pending.sources.add(payload)  # a source went down or came back
+            self._verdict_changed(payload.kind)
+        elif kind in ("status", "progress"):
+            self._pending.sources.add(payload)  # down or back; a view moving between samples
         self._pending.kinds.add(kind)
 
     def _verdict_changed(self, kind: VerdictKind | None) -> None:
@@ -295,8 +291,7 @@ class CockpitApp(App[int]):
 
     def allowed(self, action: str) -> bool:
         """Whether this operator's role may do `action`; if not, say so and log it."""
-        may = getattr(self.engine, "may", None)
-        if may is None or may(action):
+        if self.engine.may(action):
             return True
         self.engine.deny(action)
         self.notify(visible(f"{self.engine.role}: you may not {action} in this launch "
@@ -400,7 +395,7 @@ class CockpitApp(App[int]):
     def action_rollback(self) -> None:
         from cockpit.ui.screens.rollback import open_rollback
 
-        if getattr(self.engine, "role", None) == "read-only" and not self.allowed("rollback"):
+        if self.engine.role == "read-only" and not self.allowed("rollback"):
             return
         open_rollback(self)
 

@@ -85,7 +85,7 @@ def test_rollout_4_to_5_counts_at_each_step(tmp_path: Path) -> None:
                 assert values(src, "rollout.complete")["rollout.complete"] is (state == "complete")
                 assert values(src, "rollout.stalled")["rollout.stalled"] is False
             assert c.rollout_step(NS, "asr-gateway") is None
-            versions = {r.pod.version for r in src.view().pods}
+            versions = {r.pod.version for r in src.cluster_view().pods}
             assert versions == {"2.3.0"}
 
             messages = [e.message for e in src.drain_events() if e.kind == EventKind.KUBE]
@@ -107,14 +107,14 @@ def test_stalled_rollout(tmp_path: Path) -> None:
             (pod,) = c.pods_of(NS, c.replicasets_of(NS, "asr-gateway")[0]["metadata"]["name"])
             c.image_pull_backoff(NS, pod["metadata"]["name"])
             c.stall_rollout(NS, "asr-gateway")
-            wait_for(lambda: src.view().rollouts[0].stalled, "rollout stalled")
+            wait_for(lambda: src.cluster_view().rollouts[0].stalled, "rollout stalled")
             v = values(src, "rollout.stalled", "rollout.stalled.asr-gateway", "rollout.complete")
             assert v == {
                 "rollout.stalled": True,
                 "rollout.stalled.asr-gateway": True,
                 "rollout.complete": False,
             }
-            view = src.view()
+            view = src.cluster_view()
             assert "has timed out progressing" in view.rollouts[0].message
             first = view.pods[0].pod
             assert (first.name, first.status) == (pod["metadata"]["name"], "ImagePullBackOff")
@@ -165,7 +165,7 @@ def test_crashloop_turns_signal_and_verdict(tmp_path: Path) -> None:
                 failing = [s.item_id for s in engine.verdict.failing]
                 assert failing == ["no-crashloops", "rolled-out"]
 
-                view = src.view()
+                view = src.cluster_view()
                 row = view.pods[0]  # problem pods first
                 assert row.pod.name == victim and row.restarts_10m == 2
                 assert row.pod.status == "CrashLoopBackOff"
@@ -224,11 +224,12 @@ def test_410_gone_and_dropped_watches_lose_and_duplicate_nothing(tmp_path: Path)
             c.down = True
             c.drop_watches()
             wait_for(
-                lambda: any(s.state == "reconnecting" for s in src.view().scopes),
+                lambda: any(s.state == "reconnecting" for s in src.cluster_view().scopes),
                 "reconnecting shown",
             )
             scope = next(
-                s for s in src.view().scopes if s.resource == "pods" and s.state == "reconnecting"
+                s for s in src.cluster_view().scopes
+                if s.resource == "pods" and s.state == "reconnecting"
             )
             assert scope.message  # why: the connection error
             r = readings(src)["pods.total"]
@@ -240,13 +241,13 @@ def test_410_gone_and_dropped_watches_lose_and_duplicate_nothing(tmp_path: Path)
             c.down = False
             view = sync(src, sims, "in sync after reconnect")
             assert pods_reflector.lists == 2  # resumed the watch, no relist needed
-            wait_for(lambda: all(s.state == "ok" for s in src.view().scopes), "all ok")
+            wait_for(lambda: all(s.state == "ok" for s in src.cluster_view().scopes), "all ok")
             assert readings(src)["pods.total"].at >= scope.good_at
 
             # 3. Dropped while away long enough for the history to be compacted: 410, relist.
             c.down = True
             c.drop_watches()
-            wait_for(lambda: src.view().scope_problems(), "reconnecting shown")
+            wait_for(lambda: src.cluster_view().scope_problems(), "reconnecting shown")
             c.create_pod(NS, "extra-3", labels={"app": "x"})
             c.delete_pod(NS, "extra-2")
             c.compact()
@@ -272,7 +273,8 @@ def test_403_shown_with_verb_and_resource(tmp_path: Path) -> None:
         with source(kc) as src:
             wait_for(
                 lambda: any(
-                    s.state == "forbidden" for s in src.view().scopes if s.resource == "events"
+                    s.state == "forbidden"
+                    for s in src.cluster_view().scopes if s.resource == "events"
                 ),
                 "events watch refused",
             )
@@ -286,7 +288,7 @@ def test_403_shown_with_verb_and_resource(tmp_path: Path) -> None:
             ) in err
             # Deployments are readable: the rollout signals still work.
             assert rs["rollout.complete"].value is True
-            ev_scope = next(s for s in src.view().scopes if s.resource == "events")
+            ev_scope = next(s for s in src.cluster_view().scopes if s.resource == "events")
             assert ev_scope.message.startswith(
                 '403 Forbidden: cannot watch events in namespace "asr"'
             )
@@ -307,8 +309,8 @@ def test_markup_and_escapes_come_through_literally(tmp_path: Path) -> None:
         c.image_pull_backoff(NS, nasty_name, image="reg/[red]asr[/]:1")
         c.add_event(NS, nasty_name, "Failed", nasty_msg)
         with source(kc) as src:
-            wait_for(lambda: src.view().warnings, "warning event")
-            view = src.view()
+            wait_for(lambda: src.cluster_view().warnings, "warning event")
+            view = src.cluster_view()
             (row,) = view.pods
             assert row.pod.name == nasty_name
             assert row.pod.why == 'Back-off pulling image "reg/[red]asr[/]:1"'
@@ -367,7 +369,7 @@ def test_several_clusters_side_by_side(tmp_path: Path) -> None:
             sims["prod-us"].cluster.down = True
             sims["prod-us"].cluster.drop_watches()
             wait_for(
-                lambda: {s.cluster for s in src.view().scope_problems()} == {"prod-us"},
+                lambda: {s.cluster for s in src.cluster_view().scope_problems()} == {"prod-us"},
                 "prod-us reconnecting",
             )
             rs = readings(src)
@@ -381,10 +383,11 @@ def test_kubeconfig_from_env_and_current_context(tmp_path: Path, monkeypatch) ->
         monkeypatch.setenv("KUBECONFIG", str(kc))
         # current-context is the first (prod-eu); its namespace is the kubeconfig's (asr).
         with source(None) as src:
-            wait_for(lambda: pod_names(src.view()) == ["eu-pod"], "eu pod")
-            assert src.view().clusters == ("prod-eu",)
+            wait_for(lambda: pod_names(src.cluster_view()) == ["eu-pod"], "eu pod")
+            assert src.cluster_view().clusters == ("prod-eu",)
         with source(None, context="prod-us", namespace="*") as src:
-            wait_for(lambda: pod_names(src.view()) == ["us-pod"], "us pod in all namespaces")
+            wait_for(lambda: pod_names(src.cluster_view()) == ["us-pod"],
+                     "us pod in all namespaces")
         with source(kc, context="nope") as src:
             err = readings(src)["pods.total"].error
             assert err is not None and "context 'nope' not found" in err
@@ -396,12 +399,12 @@ def test_label_selector(tmp_path: Path) -> None:
         c.create_deployment(NS, "asr-gateway", replicas=2, labels={"tier": "asr"})
         c.create_deployment(NS, "redis", replicas=1, labels={"tier": "cache"})
         with source(kc, selector="tier in (asr),app!=redis") as src:
-            wait_for(lambda: len(src.view().pods) == 2, "two selected pods")
-            assert [r.name for r in src.view().rollouts] == ["asr-gateway"]
+            wait_for(lambda: len(src.cluster_view().pods) == 2, "two selected pods")
+            assert [r.name for r in src.cluster_view().rollouts] == ["asr-gateway"]
             # A pod relabelled out of the selector leaves the view (a DELETED for the watch).
             victim = sorted(sim_pod_names(sims["prod-eu"]))[0]
             c.update_pod(NS, victim, lambda p: p["metadata"]["labels"].update(tier="other"))
-            wait_for(lambda: victim not in pod_names(src.view()), "relabelled pod gone")
+            wait_for(lambda: victim not in pod_names(src.cluster_view()), "relabelled pod gone")
 
 
 def test_lists_in_pages_from_one_snapshot(tmp_path: Path, monkeypatch) -> None:

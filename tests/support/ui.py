@@ -11,7 +11,9 @@ from cockpit.config import load_config
 from cockpit.engine import Engine
 from cockpit.layout import LAYOUT_DIR, Layout, load_layout
 from cockpit.model import Reading, now
+from cockpit.sources.http_view import HttpView, http_view
 from cockpit.store.sqlite import SqliteStore
+from cockpit.views import ViewContext
 
 CHECKLIST = """\
 title: Test launch
@@ -48,6 +50,9 @@ class FakeSource:
 
     def signal_patterns(self) -> list[str]:
         return [*self.signals, f"{self.name}.status", f"{self.name}.latency"]
+
+    def view(self, ctx: ViewContext) -> HttpView:
+        return http_view(ctx)  # it stands in for an HTTP check
 
     def set(self, *readings: Reading) -> None:
         self.next = list(readings)

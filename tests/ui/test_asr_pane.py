@@ -1,27 +1,27 @@
 """The ASR pane under Textual's Pilot, at 80x24 and 200x60.
 
 Readings come from the real AsrProbeSource (`readings()` of a ProbeResult, the
-same path `sample()` takes); the engine is a small stand-in with the attributes a
-pane reads. The text asserted is what the widget rendered.
+same path `sample()` takes); the pane draws the source's view of them, built by hand
+(no engine). The text asserted is what the widget rendered.
 """
 
 from __future__ import annotations
 
 import pytest
-from textual.app import App, ComposeResult
-from textual.containers import Grid
+from textual.app import App
 from textual.geometry import Region
 from textual.widgets import Static
 
 from cockpit.config import AsrProbeConfig
-from cockpit.engine import SourceStatus
 from cockpit.model import Reading
 from cockpit.sources.asr.result import ProbeProgress, ProbeResult
-from cockpit.sources.asr.source import AsrProbeSource
+from cockpit.sources.asr.source import AsrProbeSource, AsrView
 from cockpit.ui.panes import pane_class
 from cockpit.ui.panes.asr import AsrPane, render
 from cockpit.ui.spark import sparkline
 from tests.support.asr import CLIP, EXPECTED, HOSTILE_TEXT
+from tests.support.panes import PaneApp as _PaneApp
+from tests.support.panes import context
 
 NOW = 1_800_000_000.0
 
@@ -58,38 +58,13 @@ def readings_of(source: AsrProbeSource, *results: ProbeResult) -> list[Reading]:
     return out
 
 
-class FakeEngine:
-    def __init__(self, source: AsrProbeSource, readings: list[Reading], state: str = "live"):
-        self.sources = [source]
-        self.readings = {r.name: r for r in readings}
-        self.state = state
-
-    def clock(self) -> float:
-        return NOW
-
-    def source_status(self, name: str) -> SourceStatus:
-        return SourceStatus(self.state, age=12.0)
+def view_of(source: AsrProbeSource, readings: list[Reading], state: str = "live") -> AsrView:
+    """The source's own view over readings it produced, built by hand (no engine)."""
+    return source.view(context("asr", readings, at=NOW, state=state, age=12.0))
 
 
-class PaneApp(App[None]):
-    def __init__(self, engine: FakeEngine, panes: int = 1) -> None:
-        super().__init__()
-        self.engine = engine
-        self.panes = panes
-
-    def compose(self) -> ComposeResult:
-        if self.panes == 1:
-            yield AsrPane(id="asr")
-        else:  # a crowded 80x24 layout: the pane gets a quarter of the screen
-            with Grid(id="grid"):
-                yield AsrPane(id="asr")
-                for i in range(self.panes - 1):
-                    yield Static(f"other {i}")
-
-    CSS = "#grid { grid-size: 2 2; }"
-
-    def on_mount(self) -> None:
-        self.query_one(AsrPane).refresh_from(self.engine)
+def PaneApp(view: AsrView, panes: int = 1) -> _PaneApp:  # noqa: N802 - reads as the app
+    return _PaneApp(AsrPane(id="asr", configured=True), view, panes)
 
 
 def screen_lines(app: App) -> list[str]:
@@ -107,7 +82,7 @@ async def test_pass_with_measurements_transcript_and_history(size) -> None:
     source = make_source()
     readings = readings_of(source, result(final_latency=0.2), result(final_latency=0.9),
                            result())
-    app = PaneApp(FakeEngine(source, readings))
+    app = PaneApp(view_of(source, readings))
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         lines = screen_lines(app)
@@ -129,7 +104,7 @@ async def test_pass_with_measurements_transcript_and_history(size) -> None:
 async def test_fail_shows_why_and_marks_differing_words(size) -> None:
     source = make_source()
     readings = readings_of(source, result(), failing())
-    app = PaneApp(FakeEngine(source, readings))
+    app = PaneApp(view_of(source, readings))
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         lines = screen_lines(app)
@@ -155,26 +130,27 @@ async def test_progress_bar_while_streaming() -> None:
     source = make_source()
     readings = readings_of(source, result())
     source.progress = ProbeProgress("streaming", 1.7, 3.4, "launch smoke")
-    app = PaneApp(FakeEngine(source, readings))
+    app = PaneApp(view_of(source, readings))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         text = "\n".join(screen_lines(app))
         assert "streaming ████" in text and "1.7/3.4 s" in text
         assert "… launch smoke" in text
         source.progress = ProbeProgress("done", 3.4, 3.4, "")
-        await pilot.pause(0.4)  # the pane follows progress 4 times a second
+        app.pane.show(view_of(source, readings))  # the engine's "progress" change did this
+        await pilot.pause()
         text = "\n".join(screen_lines(app))
         assert "streaming" not in text and "1.7/3.4" not in text
 
 
 async def test_waiting_stale_and_warning() -> None:
     source = make_source()
-    app = PaneApp(FakeEngine(source, []))
+    app = PaneApp(view_of(source, []))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert screen_lines(app)[0] == "… waiting for the first probe (r probes now)"
     warned = result(warnings=["TLS verification is OFF (asr_probe.verify: false)"])
-    app = PaneApp(FakeEngine(source, readings_of(make_source(), warned), state="stale"))
+    app = PaneApp(view_of(source, readings_of(make_source(), warned), state="stale"))
     async with app.run_test(size=(200, 60)) as pilot:
         await pilot.pause()
         lines = screen_lines(app)
@@ -186,7 +162,7 @@ async def test_hostile_transcript_shown_literally() -> None:
     source = make_source()
     readings = readings_of(source, failing(transcript=HOSTILE_TEXT, reason="WER 1.00 ...",
                                            reasons=["WER 1.00 ..."]))
-    app = PaneApp(FakeEngine(source, readings))
+    app = PaneApp(view_of(source, readings))
     async with app.run_test(size=(200, 60)) as pilot:
         await pilot.pause()
         text = "\n".join(screen_lines(app))
@@ -199,7 +175,7 @@ async def test_crowded_80x24_keeps_verdict_and_why() -> None:
     source = make_source()
     readings = readings_of(source, result(), result(), failing())
     source.progress = ProbeProgress("streaming", 0.5, 3.4, "launch")
-    app = PaneApp(FakeEngine(source, readings), panes=4)
+    app = PaneApp(view_of(source, readings), panes=4)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         pane = app.query_one(AsrPane)

@@ -1,27 +1,26 @@
 """The GPU pane under Textual's Pilot, at 80x24 and 200x60.
 
 Readings come from the real GpuSource (a reader that hands it fixed GPUs), so the
-pane draws what the source really produces; the engine is a small stand-in with
-the attributes a pane reads. The text asserted is what the widget rendered.
+pane draws the source's view of what it really produces, built by hand (no engine).
+The text asserted is what the widget rendered.
 """
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
-from textual.app import App, ComposeResult
+from textual.app import App
 from textual.geometry import Region
 from textual.widgets import Static
 
-from cockpit.engine import SourceStatus
 from cockpit.model import Reading
-from cockpit.sources.gpu import GpuSource
-from cockpit.sources.gpu_model import GpuStat
+from cockpit.sources.gpu import DETAIL_SIGNAL, GpuSource
+from cockpit.sources.gpu_model import GpuStat, GpuView, gpu_view
 from cockpit.ui.panes import pane_class
 from cockpit.ui.panes.gpu import GpuPane, bar, render
 from cockpit.ui.spark import sparkline
 from tests.support.gpu import END, big_fleet, fleet_2x8, stats_of
+from tests.support.panes import PaneApp as _PaneApp
+from tests.support.panes import context
 
 
 class ListReader:
@@ -40,29 +39,15 @@ class ListReader:
         pass
 
 
-class FakeEngine:
-    def __init__(self, readings: list[Reading], state: str = "live") -> None:
-        self.sources = [SimpleNamespace(name="gpu")]
-        self.readings = {r.name: r for r in readings}
-        self.state = state
-
-    def clock(self) -> float:
-        return END + 42
-
-    def source_status(self, name: str) -> SourceStatus:
-        return SourceStatus(self.state, age=42.0 if self.state == "stale" else 2.0)
+def view_of(readings: list[Reading], state: str = "live") -> GpuView:
+    """The GPU source's view over readings it produced, built by hand (no engine)."""
+    ctx = context("gpu", readings, at=END + 42, state=state,
+                  age=42.0 if state == "stale" else 2.0)
+    return gpu_view(ctx, DETAIL_SIGNAL)
 
 
-class PaneApp(App[None]):
-    def __init__(self, engine: FakeEngine) -> None:
-        super().__init__()
-        self.engine = engine
-
-    def compose(self) -> ComposeResult:
-        yield GpuPane(id="gpu")
-
-    def on_mount(self) -> None:
-        self.query_one(GpuPane).refresh_from(self.engine)
+def PaneApp(view: GpuView) -> _PaneApp:  # noqa: N802 - reads as the app
+    return _PaneApp(GpuPane(id="gpu", configured=True), view)
 
 
 async def readings_for(gpus: list[GpuStat]) -> list[Reading]:
@@ -91,7 +76,7 @@ def test_bar_and_sparkline():
 
 
 async def test_16_gpus_at_80x24_one_line_each_grouped_by_node():
-    app = PaneApp(FakeEngine(await readings_for(stats_of(fleet_2x8()))))
+    app = PaneApp(view_of(await readings_for(stats_of(fleet_2x8()))))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         lines = screen_lines(app)
@@ -113,7 +98,7 @@ async def test_16_gpus_at_80x24_one_line_each_grouped_by_node():
 
 
 async def test_64_gpus_at_80x24_read_at_a_glance():
-    app = PaneApp(FakeEngine(await readings_for(stats_of(big_fleet()))))
+    app = PaneApp(view_of(await readings_for(stats_of(big_fleet()))))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         lines = [line for line in screen_lines(app) if line]
@@ -132,7 +117,7 @@ async def test_64_gpus_at_80x24_read_at_a_glance():
 
 
 async def test_64_gpus_at_200x60_every_gpu_in_full_in_two_columns():
-    app = PaneApp(FakeEngine(await readings_for(stats_of(big_fleet()))))
+    app = PaneApp(view_of(await readings_for(stats_of(big_fleet()))))
     async with app.run_test(size=(200, 60)) as pilot:
         await pilot.pause()
         lines = [line for line in screen_lines(app) if line]
@@ -151,7 +136,7 @@ async def test_64_gpus_at_200x60_every_gpu_in_full_in_two_columns():
 
 
 async def test_resize_switches_shape():
-    app = PaneApp(FakeEngine(await readings_for(stats_of(big_fleet()))))
+    app = PaneApp(view_of(await readings_for(stats_of(big_fleet()))))
     async with app.run_test(size=(200, 60)) as pilot:
         await pilot.pause()
         assert sum(line.startswith("▾ ") for line in screen_lines(app)) == 4
@@ -165,7 +150,7 @@ async def test_resize_switches_shape():
 async def test_nvml_missing_is_one_clear_line():
     error = "NVML not available on this host: NVML Shared Library Not Found"
     readings = [Reading(source="gpu", name="gpu.count", error=error, at=END)]
-    app = PaneApp(FakeEngine(readings))
+    app = PaneApp(view_of(readings))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         lines = [line for line in screen_lines(app) if line]
@@ -174,7 +159,7 @@ async def test_nvml_missing_is_one_clear_line():
 
 async def test_outside_text_is_never_markup():
     evil = GpuStat(node="[red]n[/]", gpu="0", util=0.5, pod="[@click=app.quit]p[/]", namespace="x")
-    app = PaneApp(FakeEngine(await readings_for([evil])))
+    app = PaneApp(view_of(await readings_for([evil])))
     async with app.run_test(size=(120, 24)) as pilot:
         await pilot.pause()
         lines = [line for line in screen_lines(app) if line]
@@ -184,7 +169,7 @@ async def test_outside_text_is_never_markup():
 
 
 async def test_stale_figures_say_so():
-    app = PaneApp(FakeEngine(await readings_for(stats_of(fleet_2x8())), state="stale"))
+    app = PaneApp(view_of(await readings_for(stats_of(fleet_2x8())), state="stale"))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         lines = screen_lines(app)

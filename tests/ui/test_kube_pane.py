@@ -1,62 +1,48 @@
 """The pods pane under Textual's Pilot, at 80x24 and 200x60.
 
 The view comes from the real KubeStore fed with the simulator's objects (the same JSON
-the API server sends), and the readings from the source's own reading builder; the
-engine is a small stand-in with what a pane reads. The text asserted is what the
-widgets rendered.
+the API server sends), the readings from the source's own reading builder and the
+pane's view from the source's own view builder, by hand (no engine). The text asserted
+is what the widgets rendered.
 """
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
-from textual.app import App, ComposeResult
+from textual.app import App
 from textual.geometry import Region
 from textual.widget import Widget
 
-from cockpit.engine import SourceStatus
 from cockpit.sim.kube.cluster import Cluster
 from cockpit.sources.kube.signals import kube_readings
 from cockpit.sources.kube.store import KubeStore
-from cockpit.sources.kube.view import ScopeState
+from cockpit.sources.kube.view import PodsView, ScopeState, pods_view
 from cockpit.ui.panes import pane_class
 from cockpit.ui.panes.pods import PodList, PodsPane
 from cockpit.ui.screens.event import TextScreen
+from tests.support.panes import PaneApp as _PaneApp
+from tests.support.panes import context
 
 NS = "asr"
 NASTY = "asr-[bold red]x[/]-\x1b[2J"
 NASTY_MSG = "[@click=app.quit]pull[/] failed \x1b]0;owned\x07"
 
 
-class FakeEngine:
+def view_of(store: KubeStore) -> PodsView:
+    """The kube source's view of the store's readings, built by hand (no engine)."""
+    return pods_view(context("kube", kube_readings("kube", store.view(), 0.0), at=0.0))
+
+
+class PaneApp(_PaneApp):
     def __init__(self, store: KubeStore) -> None:
-        self.sources = [SimpleNamespace(name="kube")]
+        super().__init__(PodsPane(id="pods", configured=True), view_of(store))
         self.store = store
-        self.readings: dict = {}
-        self.update()
-
-    def update(self) -> None:
-        self.readings = {r.name: r for r in kube_readings("kube", self.store.view(), 0.0)}
-
-    def source_status(self, name: str) -> SourceStatus:
-        return SourceStatus("live", age=1.0)
-
-
-class PaneApp(App[None]):
-    def __init__(self, engine: FakeEngine) -> None:
-        super().__init__()
-        self.engine = engine
-
-    def compose(self) -> ComposeResult:
-        yield PodsPane(id="pods")
 
     def on_mount(self) -> None:
-        self.query_one(PodsPane).refresh_from(self.engine)
+        super().on_mount()
         self.query_one(PodList).focus()
 
     def redraw(self) -> None:
-        self.engine.update()
-        self.query_one(PodsPane).refresh_from(self.engine)
+        self.pane.show(view_of(self.store))
 
 
 def lines_of(widget: Widget) -> list[str]:
@@ -119,7 +105,7 @@ async def test_80x24_rollout_then_problem_pods_first() -> None:
     c = launch_cluster()
     feed(store, c)
     crash(store, c)
-    app = PaneApp(FakeEngine(store))
+    app = PaneApp(store)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         text = screen_text(app)
@@ -146,7 +132,7 @@ async def test_200x60_five_thousand_pods_windowed() -> None:
     crash = sorted(p["metadata"]["name"] for p in c.objects("pods", NS))[1234]
     c.crashloop(NS, crash, restarts=2)
     feed(store, c)
-    app = PaneApp(FakeEngine(store))
+    app = PaneApp(store)
     async with app.run_test(size=(200, 60)) as pilot:
         await pilot.pause()
         text = screen_text(app)
@@ -199,7 +185,7 @@ async def test_filter_and_enter_shows_pod_detail_literally() -> None:
     c.add_event(NS, NASTY, "Failed", NASTY_MSG)
     feed(store, c)
     crash(store, c)
-    app = PaneApp(FakeEngine(store))
+    app = PaneApp(store)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         pane = app.query_one(PodsPane)
@@ -257,7 +243,7 @@ async def test_reconnecting_and_forbidden_are_shown() -> None:
             'cannot watch resource "events"',
         )
     )
-    app = PaneApp(FakeEngine(store))
+    app = PaneApp(store)
     async with app.run_test(size=(200, 30)) as pilot:
         await pilot.pause()
         text = screen_text(app)

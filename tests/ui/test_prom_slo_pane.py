@@ -6,7 +6,6 @@ ago), evaluated at a fixed time. The text asserted is what the widget rendered.
 from __future__ import annotations
 
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from textual.app import App, ComposeResult
@@ -17,12 +16,14 @@ from cockpit.checklist import load_checklist
 from cockpit.config import LaunchConfig
 from cockpit.engine import Engine, SourceStatus
 from cockpit.model import Reading, Series, VerdictKind
+from cockpit.sources.prom_view import SignalView, SloView
 from cockpit.sources.prometheus import PrometheusSource
 from cockpit.store.sqlite import SqliteStore
 from cockpit.ui.panes import pane_class
 from cockpit.ui.panes.slo import SloPane, compare_text, format_value
 from cockpit.ui.spark import timeline
 from tests.integration import prom_data as d
+from tests.support.panes import PaneApp as HandApp
 from tests.support.prom import PromServer, prometheus_server
 
 CHECKLIST = """\
@@ -249,24 +250,11 @@ async def test_outage_then_stale_then_back(tmp_path: Path) -> None:
             await source.close()
 
 
-class FakeEngine:
-    """Only what the pane reads, for readings made by hand (hostile labels)."""
-
-    def __init__(self, readings: list[Reading]) -> None:
-        src = SimpleNamespace(
-            name="prometheus",
-            stale_after=15.0,
-            signal_patterns=lambda: [r.name for r in readings],
-            history=lambda name: [],
-        )
-        self.sources = [src]
-        self.readings = {r.name: r for r in readings}
-
-    def clock(self) -> float:
-        return 1000.0
-
-    def source_status(self, name: str) -> SourceStatus:
-        return SourceStatus("live", age=1.0)
+def hand_view(readings: list[Reading]) -> SloView:
+    """An SLO view made by hand (hostile labels): no engine, no source."""
+    return SloView("prometheus", SourceStatus("live", age=1.0), 1000.0, signals=tuple(
+        SignalView(name=r.name, reading=r, history=(), series_history={}, stale_after=15.0,
+                   now=1000.0) for r in readings))
 
 
 async def test_labels_and_errors_are_plain_text() -> None:
@@ -284,7 +272,7 @@ async def test_labels_and_errors_are_plain_text() -> None:
         Reading("prometheus", "p95", None, 1000.0, error="bad [bold]query[/]", unit="seconds"),
         Reading("prometheus", "empty", None, 1000.0, unit="ratio", detail={}),
     ]
-    app = PaneApp(FakeEngine(readings))
+    app = HandApp(SloPane(id="slo", configured=True), hand_view(readings))
     async with app.run_test(size=(120, 24)) as pilot:
         await pilot.pause()
         lines = screen_lines(app)

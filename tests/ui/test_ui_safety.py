@@ -196,13 +196,16 @@ async def test_palette_has_every_action_and_r_samples_now(tmp_path: Path) -> Non
 
 def test_window_clock() -> None:
     import datetime as dt
-    from types import SimpleNamespace
 
+    from cockpit.model import Verdict, VerdictKind
     from cockpit.ui.panes.verdict import window_text
+    from cockpit.views import VerdictView
+
+    def view(at: float, opens: dt.datetime | None, started: float | None) -> VerdictView:
+        return VerdictView(Verdict(VerdictKind.HOLD, at=at), "x", {}, opens, started, at)
 
     opens = dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.UTC)
-    engine = SimpleNamespace(config=SimpleNamespace(window_opens=opens), started_at=None)
-    assert window_text(engine, opens.timestamp() + 3725) == "T+01:02:05 since window opened"
-    assert window_text(engine, opens.timestamp() - 60) == "T-00:01:00 to window"
-    engine = SimpleNamespace(config=SimpleNamespace(window_opens=None), started_at=100.0)
-    assert window_text(engine, 130.0) == "watching 00:00:30"
+    assert window_text(view(opens.timestamp() + 3725, opens, None)) == (
+        "T+01:02:05 since window opened")
+    assert window_text(view(opens.timestamp() - 60, opens, None)) == "T-00:01:00 to window"
+    assert window_text(view(130.0, None, 100.0)) == "watching 00:00:30"

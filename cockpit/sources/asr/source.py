@@ -17,6 +17,7 @@ from cockpit.sources.asr.clip import AudioFormatError, Clip, load_clip
 from cockpit.sources.asr.probe import ProgressCallback, run_probe
 from cockpit.sources.asr.result import ProbeProgress, ProbeResult
 from cockpit.sources.asr.wer import WordOp, word_diff
+from cockpit.views import View, ViewContext
 
 SIGNALS = ("asr.ok", "asr.wer", "asr.first_partial", "asr.final_latency", "asr.connect")
 # ------------------------------------------------------------------ the source
@@ -30,6 +31,15 @@ class AsrDetail:
     diff: tuple[WordOp, ...]
     thresholds: dict[str, float]
     history: tuple[tuple[float, float], ...]  # (at, final_latency) of past runs
+
+
+@dataclass(frozen=True)
+class AsrView(View):
+    """The ASR pane's view: the last result (with its diff and limits) and the run now."""
+
+    detail: AsrDetail | None = None
+    progress: ProbeProgress | None = None
+    reading_at: float | None = None
 
 
 class AsrProbeSource:
@@ -49,6 +59,13 @@ class AsrProbeSource:
         self._lock = asyncio.Lock()
         self._clip: Clip | None = None
         self._expected: str | None = None
+
+    def view(self, ctx: ViewContext) -> AsrView:
+        reading = ctx.readings.get("asr.ok")
+        detail = reading.detail if reading is not None else None
+        return AsrView(ctx.source, ctx.status, ctx.at,
+                       detail=detail if isinstance(detail, AsrDetail) else None,
+                       progress=self.progress, reading_at=reading.at if reading else None)
 
     def signal_patterns(self) -> list[str]:
         return list(SIGNALS)

@@ -19,8 +19,9 @@ from cockpit.sources.kube.happenings import KubeMemory, kube_event, on_cluster
 from cockpit.sources.kube.signals import kube_readings
 from cockpit.sources.kube.store import KubeStore
 from cockpit.sources.kube.targets import Target, resolve_targets
-from cockpit.sources.kube.view import KubeView
+from cockpit.sources.kube.view import KubeView, PodsView, pods_view
 from cockpit.sources.kube.watch import Reflector, describe_scope, list_call
+from cockpit.views import ViewContext
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,9 @@ class KubeSource:
         self._crash_logged: dict[str, float] = {}
         self._announced: dict[tuple, int] = {}  # ((cluster, ns, deployment), state) -> revision
         self._start_error: str | None = None
+
+    def view(self, ctx: ViewContext) -> PodsView:
+        return pods_view(ctx)
 
     def signal_patterns(self) -> list[str]:
         return [p for s in SIGNALS for p in (s, f"{s}.*")]
@@ -144,7 +148,8 @@ class KubeSource:
 
     # -------------------------------------------------------- sampling
 
-    def view(self) -> KubeView:
+    def cluster_view(self) -> KubeView:
+        """The store folded into a view now (tests, the bench)."""
         return self.store.view()
 
     async def sample(self) -> list[Reading]:

@@ -16,6 +16,7 @@ from cockpit.sources.kube.objects import (
     ReplicaSetInfo,
     image_tag,
 )
+from cockpit.views import View, ViewContext
 
 # ---------------------------------------------------------------- the view
 
@@ -215,3 +216,20 @@ def pod_counts(rows: Iterable[PodRow]) -> Counts:
     for r in rows:
         c.add(counts_as_not_ready(r.pod), r.pod.crashlooping, r.restarts_10m)
     return c.freeze()
+
+
+@dataclass(frozen=True)
+class PodsView(View):
+    """What the pods pane draws: the cluster's view, or why there is none yet."""
+
+    kube: KubeView | None = None
+    error: str | None = None  # the pods reading failed: why (no list, forbidden, ...)
+
+
+def pods_view(ctx: ViewContext) -> PodsView:
+    """The kube source's view: the KubeView its `pods.total` reading carries."""
+    reading = ctx.readings.get("pods.total")
+    kube = reading.detail if reading is not None else None
+    return PodsView(ctx.source, ctx.status, ctx.at,
+                    kube=kube if isinstance(kube, KubeView) else None,
+                    error=reading.error if reading is not None else None)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Sequence
-from typing import Any
 
 from rich.console import Console
 from rich.text import Text
@@ -26,7 +25,7 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from cockpit.sources.asr.result import ProbeProgress, ProbeResult
-from cockpit.sources.asr.source import AsrDetail
+from cockpit.sources.asr.source import AsrDetail, AsrView
 from cockpit.sources.asr.wer import WordOp, words
 from cockpit.ui.panes import register_pane
 from cockpit.ui.panes.base import Pane, format_age_coarse, update_if_changed
@@ -254,13 +253,6 @@ def wrap(text: Text, width: int) -> list[Text]:
     return list(text.wrap(_MEASURE, width, overflow="fold"))
 
 
-def _progress_key(progress: ProbeProgress | None) -> tuple[str, float] | None:
-    """What the progress line shows (None when no probe runs): redraw when it changes."""
-    if progress is None or progress.state not in ACTIVE:
-        return None
-    return (progress.state, round(progress.sent, 1))
-
-
 class AsrBody(Static, can_focus=True):
     """The pane's text; focusable, so `r` (sample the focused pane's source) probes now."""
 
@@ -271,6 +263,7 @@ class AsrPane(Pane):
     SOURCE = "asr"
     CONFIG_SECTION = "asr_probe"
     CONFIG_HINT = "`asr_probe: {url: wss://..., audio: probes/smoke-en.wav}`"
+    VIEW = AsrView
 
     DEFAULT_CSS = """
     AsrPane #asr-body { width: 1fr; height: auto; }
@@ -282,51 +275,15 @@ class AsrPane(Pane):
         self.lines = []
         yield AsrBody(id="asr-body", markup=False)
 
-    def on_mount(self) -> None:
-        super().on_mount()
-        if self.configured:
-            self.set_interval(0.25, self._follow_progress)
-
     def on_resize(self) -> None:
-        if self.configured and self.is_mounted:
-            self.refresh_from(self.engine)
+        self.redraw()
 
-    def probe_source(self, engine: Any) -> Any:
-        return next(
-            (s for s in getattr(engine, "sources", ()) or () if s.name == self.source_name),
-            None,
-        )
-
-    def _progress(self, engine: Any) -> ProbeProgress | None:
-        progress = getattr(self.probe_source(engine), "progress", None)
-        return progress if isinstance(progress, ProbeProgress) else None
-
-    def _follow_progress(self) -> None:
-        """Redraw while a probe streams (4 a second at most; nothing while idle or paused)."""
-        if getattr(self.app, "paused_at", None) is not None:
-            return
-        if _progress_key(self._progress(self.engine)) != getattr(self, "_drawn_progress", None):
-            self.refresh_from(self.engine)
-
-    def body_lines(self, engine: Any) -> list[Text]:
-        reading = getattr(engine, "readings", {}).get("asr.ok")
-        detail = reading.detail if reading is not None else None
-        if detail is not None and not isinstance(detail, AsrDetail):
-            detail = None
-        progress = self._progress(engine)
-        self._drawn_progress = _progress_key(progress)
-        age = None
-        if reading is not None:
-            now = engine.clock() if hasattr(engine, "clock") else None
-            age = reading.age(now)
-        try:
-            stale = engine.source_status(self.source_name or "asr").state == "stale"
-        except (AttributeError, KeyError):
-            stale = False
+    def body_lines(self, view: AsrView) -> list[Text]:
+        age = view.at - view.reading_at if view.reading_at is not None else None
         size = self.content_size
-        return render(detail, progress, size.width, size.height, age, stale)
+        return render(view.detail, view.progress, size.width, size.height, age,
+                      view.status.state == "stale")
 
-    def refresh_from(self, engine: Any) -> None:
-        super().refresh_from(engine)
-        self.lines = self.body_lines(engine)
+    def draw(self, view: AsrView) -> None:
+        self.lines = self.body_lines(view)
         update_if_changed(self.query_one("#asr-body", Static), Text("\n").join(self.lines))

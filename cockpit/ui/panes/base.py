@@ -12,29 +12,35 @@ A pane is one widget class (a bordered container) registered by layout type name
         CONFIG_SECTION = "prometheus"          # config section that enables this pane
         CONFIG_HINT = "add `prometheus: {url: ..., queries: {...}}` to the launch config"
         LISTENS = frozenset()                  # extra change kinds: "verdict", "event"
+        VIEW = SloView                         # the one view type it draws
 
         def compose_body(self) -> ComposeResult:   # the pane's widgets (configured case only)
             yield Static(id="slo-body")
 
-        def refresh_from(self, engine) -> None:    # redraw from engine state; no I/O, cheap
+        def draw(self, view: SloView) -> None:     # redraw from the view only; no I/O, cheap
             self.query_one("#slo-body", Static).update(plain(...))
+
+The one path from a source to the screen: the app calls `refresh_from(engine)`, which
+takes `view_of(engine)` (default: `engine.view(source_name)`, the source's typed,
+immutable view, see `cockpit/views.py`) and hands it to `show(view)`: the border from
+the view's status, the body from `draw(view)`. A pane reads nothing but its view, so a
+test builds a view by hand and calls `show(view)` (no engine). `redraw()` draws the
+last view again (a resize).
 
 What the base does for you:
 
 - Border title = `TITLE` (or the layout's `title:`), `set_title(text)` to change it;
-  border subtitle (`set_subtitle(text)`) = the state of
-  `source_name`: "● live", "◌ stale for 42s", "✖ error: <reason>", "… starting"
-  (always through `cockpit.ui.text.plain`, never markup). Call `super().refresh_from(engine)`
-  if you override `refresh_from` and want the border refreshed too (the app also calls
-  `refresh_border` every second).
+  border subtitle (`set_subtitle(text)`) = the state in the view's `status`:
+  "● live", "◌ stale for 42s", "✖ error: <reason>", "… starting"
+  (always through `cockpit.ui.text.plain`, never markup).
 - `is_configured(engine)`: by default, the source (if any) is one of the engine's
   sources. If not configured, the body is a notice naming `CONFIG_SECTION` and
-  `CONFIG_HINT`, and `refresh_from` is not called.
+  `CONFIG_HINT`, and nothing is drawn.
 - `wants(changes)`: by default the app calls `refresh_from` when a reading of
   `source_name` changed, a kind in `LISTENS` happened, or once a second (`clock`,
   so ages move). Repaints are coalesced by the app (at most 4 a second) and stop
   while the screen is PAUSED. Override `wants` for finer control.
-- `self.engine` / `self.cockpit`: the engine and the app. `self.spec.options`: the
+- `self.cockpit`: the app (for actions: `call_engine`, `begin_action`). `self.spec.options`: the
   extra keys given to this pane in the layout YAML (e.g. `source: api-health`).
 - `commands()`: (title, help, callback) triples added to the command palette while
   this pane is on screen. Pane `BINDINGS` show in the help screen (`?`).
@@ -63,8 +69,10 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from cockpit.ui.text import plain
+from cockpit.views import SourceStatus, View
 
 if TYPE_CHECKING:
+    from cockpit.engine import Engine
     from cockpit.layout import PaneSpec
     from cockpit.ui.app import CockpitApp
 
@@ -113,21 +121,16 @@ def format_age_coarse(seconds: float | None) -> str:
     return f"{s // 3600}h{(s % 3600) // 60:02d}m"
 
 
-def source_state_text(engine: Any, source: str) -> Text:
-    """The border subtitle for `source`: live / stale for N s / error: reason / starting."""
-    try:
-        st = engine.source_status(source)
-    except (KeyError, AttributeError):
+def status_text(status: SourceStatus | None) -> Text:
+    """The border subtitle for a source's status: live / stale for N s / error / starting."""
+    if status is None:
         return plain("? unknown source", "dim")
-    state = getattr(st, "state", "starting")
-    age = getattr(st, "age", None)
-    if state == "live":
+    if status.state == "live":
         return plain("● live", "green")  # no age: it would repaint the pane every second
-    if state == "stale":
-        return plain(f"◌ stale for {format_age(age)}", "bold yellow")
-    if state == "error":
-        err = getattr(st, "error", None) or "failed"
-        return plain(f"✖ error: {err}"[:120], "bold red")
+    if status.state == "stale":
+        return plain(f"◌ stale for {format_age(status.age)}", "bold yellow")
+    if status.state == "error":
+        return plain(f"✖ error: {status.error or 'failed'}"[:120], "bold red")
     return plain("… starting", "dim")
 
 
@@ -164,6 +167,7 @@ class Pane(Vertical, can_focus=False):
     CONFIG_SECTION: ClassVar[str | None] = None
     CONFIG_HINT: ClassVar[str] = ""
     LISTENS: ClassVar[frozenset[str]] = frozenset()
+    VIEW: ClassVar[type | None] = None  # the view type `draw` takes (documentation, tests)
 
     DEFAULT_CSS = """
     Pane {
@@ -185,6 +189,7 @@ class Pane(Vertical, can_focus=False):
         *,
         id: str | None = None,  # noqa: A002 - Textual's name
         classes: str | None = None,
+        configured: bool | None = None,
     ) -> None:
         super().__init__(id=id, classes=classes)
         self.spec = spec
@@ -192,7 +197,8 @@ class Pane(Vertical, can_focus=False):
         self.options: dict[str, Any] = options
         self.source_name: str | None = options.get("source", self.SOURCE)
         self.filter_text = ""
-        self._configured: bool | None = None
+        self._configured: bool | None = configured  # given: a pane test, no engine
+        self._last_view: object | None = None  # the last view drawn
 
     # -- access ---------------------------------------------------------------
 
@@ -201,7 +207,7 @@ class Pane(Vertical, can_focus=False):
         return self.app  # type: ignore[return-value]
 
     @property
-    def engine(self) -> Any:
+    def engine(self) -> Engine:
         return self.cockpit.engine
 
     @property
@@ -210,12 +216,11 @@ class Pane(Vertical, can_focus=False):
 
     # -- configuration --------------------------------------------------------
 
-    def is_configured(self, engine: Any) -> bool:
+    def is_configured(self, engine: Engine) -> bool:
         """Whether this pane has something to show. Default: its source is running."""
         if self.source_name is None:
             return True
-        names = {getattr(s, "name", None) for s in getattr(engine, "sources", ()) or ()}
-        return self.source_name in names
+        return self.source_name in engine.source_names()
 
     @property
     def configured(self) -> bool:
@@ -243,7 +248,8 @@ class Pane(Vertical, can_focus=False):
 
     def on_mount(self) -> None:
         self.set_title(plain(self.title))
-        self.refresh_border()
+        if not self.configured and self.source_name is not None:
+            self.set_subtitle(plain("not configured", "dim"))
 
     def set_title(self, text: Text) -> None:
         """Set the border title, repainting only if it changed."""
@@ -268,26 +274,41 @@ class Pane(Vertical, can_focus=False):
             return True
         return bool(self.LISTENS & changes.kinds)
 
-    def refresh_border(self) -> None:
-        if self.source_name is None:
-            return
-        if not self.configured:
-            self.set_subtitle(plain("not configured", "dim"))
-            return
-        self.set_subtitle(source_state_text(self.engine, self.source_name))
+    def view_of(self, engine: Engine) -> object | None:
+        """The view this pane draws, taken from the engine. Default: its source's view."""
+        return engine.view(self.source_name) if self.source_name is not None else None
 
-    def refresh_from(self, engine: Any) -> None:
-        """Redraw from engine state. Override (and call super() for the border)."""
-        self.refresh_border()
+    def refresh_from(self, engine: Engine) -> None:
+        """Take this pane's view from the engine and show it. Called by the app."""
+        self.show(self.view_of(engine))
 
-    def update_from(self, engine: Any, changes: Changes) -> None:
+    def show(self, view: object | None) -> None:
+        """Draw `view`: the border from its status, the body with `draw`."""
+        self._last_view = view
+        if view is None:
+            return
+        self.show_status(view)
+        self.draw(view)
+
+    def redraw(self) -> None:
+        """Draw the last view again (the pane was resized)."""
+        if self._last_view is not None and self.is_mounted:
+            self.draw(self._last_view)
+
+    def show_status(self, view: object) -> None:
+        """The border subtitle from the view's source status (views of a source)."""
+        if isinstance(view, View):
+            self.set_subtitle(status_text(view.status))
+
+    def draw(self, view: Any) -> None:
+        """Draw the body from `view` (of type `VIEW`) and nothing else. Override."""
+
+    def update_from(self, engine: Engine, changes: Changes) -> None:
         """Called by the app: refresh if configured and wanted. Not for overriding."""
         if not self.configured:
             return
-        if self.wants(changes):
+        if self.wants(changes) or (changes.clock and self.source_name is not None):
             self.refresh_from(engine)
-        elif changes.clock:
-            self.refresh_border()
 
     # -- operator features ----------------------------------------------------
 
@@ -308,5 +329,4 @@ class Pane(Vertical, can_focus=False):
         that filters says so with `can_filter` True."""
         self.filter_text = text
         self.set_title(plain(f"{self.title}  /{text}" if text else self.title))
-        if self.configured:
-            self.refresh_from(self.engine)
+        self.redraw()

@@ -7,7 +7,7 @@ their live value, its age and pass / fail / unknown. `/` filters by any text sho
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on
@@ -15,11 +15,16 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable
 
-from cockpit.model import ItemState, Status
+from cockpit.model import Status
 from cockpit.ui.panes import register_pane
 from cockpit.ui.panes.base import Changes, Pane, format_age_coarse
 from cockpit.ui.panes.table import CockpitTable, Row
 from cockpit.ui.text import plain, visible
+from cockpit.views import ChecklistView
+
+if TYPE_CHECKING:
+    from cockpit.checklist import Item
+    from cockpit.engine import Engine
 
 MARK = {
     Status.PASS: ("✔", "green"),
@@ -48,6 +53,7 @@ class ChecklistPane(Pane):
     """Sections and items with their state; space ticks a manual item."""
 
     TITLE = "Checklist"
+    VIEW = ChecklistView
     LISTENS = frozenset({"verdict", "event"})
     BINDINGS = [
         Binding("space", "tick", "Tick / untick the manual item (asks for a comment)"),
@@ -72,34 +78,24 @@ class ChecklistPane(Pane):
         return True  # ages move every second; the table diff keeps it cheap
 
     def on_resize(self) -> None:
-        if self.configured and self.is_mounted:
-            self.refresh_from(self.engine)
+        self.redraw()
+
+    def view_of(self, engine: Engine) -> ChecklistView:
+        return engine.checklist_view()
 
     # -- rows -----------------------------------------------------------------
 
-    def _age(self, engine: Any, item: Any) -> float | None:
-        gate = getattr(item, "gate", None)
-        if gate is None:
-            return None
-        ages = []
-        for name in gate.names():
-            reading = engine.readings.get(name)
-            if reading is not None:
-                ages.append(reading.age())
-        return max(ages) if ages else None
-
-    def rows(self, engine: Any) -> list[Row]:
-        states: dict[str, ItemState] = engine.item_states()
+    def rows(self, view: ChecklistView) -> list[Row]:
         needle = self.filter_text.lower()
         # Cut texts to the pane so the state and its age stay in view (enter shows all).
         width = self.content_size.width or 80
         item_max = max(16, min(ITEM_MAX, width - 30))
         state_max = max(12, min(STATE_MAX, width - item_max - 14))
         rows: list[Row] = []
-        for section in engine.checklist.sections:
+        for title, section_rows in view.sections:
             items: list[Row] = []
-            for item in section.items:
-                st = states.get(item.id)
+            for item in section_rows:
+                st = item.state
                 status = st.status if st else Status.UNKNOWN
                 mark, style = MARK.get(status, ("?", "yellow"))
                 auto = item.auto is not None
@@ -112,12 +108,12 @@ class ChecklistPane(Pane):
                         state = f"{state} — {st.comment}"
                 by = (f"{st.ticked_by} {hhmm(st.ticked_at)}" if st and st.ticked_by else "")
                 text = "  " * item.depth + item.text + ("" if item.required else " (optional)")
-                age = format_age_coarse(self._age(engine, item)) if auto else ""
-                hay = " ".join((item.id, item.text, state, item.owner or "", by, section.title,
+                age = format_age_coarse(item.age) if auto else ""
+                hay = " ".join((item.item_id, item.text, state, item.owner or "", by, title,
                                 WORD.get(status, ""))).lower()
                 if needle and needle not in hay:
                     continue
-                items.append((f"item:{item.id}", (
+                items.append((f"item:{item.item_id}", (
                     plain(mark, style),
                     plain(cut(text, item_max), "" if item.required else "dim"),
                     plain(cut(("⚙ " if auto else "") + state, state_max),
@@ -127,15 +123,14 @@ class ChecklistPane(Pane):
                     plain(by, "dim"),
                 )))
             if items:
-                rows.append((f"section:{section.title}", (
-                    plain("§", "bold"), plain(section.title, "bold underline"),
+                rows.append((f"section:{title}", (
+                    plain("§", "bold"), plain(title, "bold underline"),
                     Text(), Text(), Text(), Text())))
                 rows.extend(items)
         return rows
 
-    def refresh_from(self, engine: Any) -> None:
-        super().refresh_from(engine)
-        self.table.show(self.rows(engine))
+    def draw(self, view: ChecklistView) -> None:
+        self.table.show(self.rows(view))
 
     # -- actions --------------------------------------------------------------
 
@@ -143,7 +138,7 @@ class ChecklistPane(Pane):
         return [("Tick / untick the selected item", "Checklist: space", self.action_tick),
                 ("Show the selected checklist item", "Checklist: enter", self.action_details)]
 
-    def selected_item(self) -> Any | None:
+    def selected_item(self) -> Item | None:
         key = self.table.current_key()
         if not key or not key.startswith("item:"):
             return None
@@ -193,7 +188,7 @@ class ChecklistPane(Pane):
                              f"{time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(st.ticked_at))}")
             if st.comment:
                 lines.append(f"comment:  {st.comment}")
-        if getattr(item, "note", None):
+        if item.note:
             lines.append(f"\n{item.note}")
         self.app.push_screen(TextScreen(f"Item {item.id}", "\n".join(lines)))
 

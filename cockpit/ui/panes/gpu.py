@@ -15,14 +15,11 @@ Labels (nodes, pods, models) are outside text: everything goes through `plain()`
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Static
 
-from cockpit.sources.gpu import DETAIL_SIGNAL
-from cockpit.sources.gpu_model import GpuSnapshot, GpuStat, Mark, NodeGroup
+from cockpit.sources.gpu_model import GpuSnapshot, GpuStat, GpuView, Mark, NodeGroup
 from cockpit.ui.panes import register_pane
 from cockpit.ui.panes.base import Pane, format_age
 from cockpit.ui.spark import level, sparkline
@@ -275,6 +272,7 @@ class GpuPane(Pane):
     SOURCE = "gpu"
     CONFIG_SECTION = "gpu"
     CONFIG_HINT = "`gpu: {source: dcgm}` with a `prometheus:` section, or `gpu: {source: nvml}`"
+    VIEW = GpuView
 
     DEFAULT_CSS = """
     GpuPane #gpu-body { width: 1fr; height: auto; }
@@ -287,26 +285,21 @@ class GpuPane(Pane):
         yield Static(id="gpu-body", markup=False)
 
     def on_resize(self) -> None:
-        if self.configured and self.is_mounted:
-            self.refresh_from(self.engine)
+        self.redraw()
 
-    def body_lines(self, engine: Any) -> list[Text]:
-        reading = getattr(engine, "readings", {}).get(DETAIL_SIGNAL)
-        if reading is None:
+    def body_lines(self, view: GpuView) -> list[Text]:
+        if view.reading_at is None:
             return [plain("… waiting for the first GPU reading", "dim")]
-        if reading.error is not None:
-            return [plain(reading.error, "bold red")]
-        snap = reading.detail
-        if not isinstance(snap, GpuSnapshot):
+        if view.error is not None:
+            return [plain(view.error, "bold red")]
+        snap = view.snapshot
+        if snap is None:
             return [plain("no GPU detail in the reading", "dim")]
         size = self.content_size
         lines = []
-        try:
-            stale = engine.source_status(self.source_name or "gpu").state == "stale"
-        except (AttributeError, KeyError):
-            stale = False
+        stale = view.status.state == "stale"
         if stale:
-            age = reading.age(engine.clock()) if hasattr(engine, "clock") else None
+            age = view.at - view.reading_at
             lines.append(plain(f"◌ STALE: figures from {format_age(age)} ago", "bold yellow"))
         lines += render(snap, size.width, size.height - len(lines))
         if stale:
@@ -314,7 +307,6 @@ class GpuPane(Pane):
                 line.stylize("dim")
         return lines
 
-    def refresh_from(self, engine: Any) -> None:
-        super().refresh_from(engine)
-        self.lines = self.body_lines(engine)
+    def draw(self, view: GpuView) -> None:
+        self.lines = self.body_lines(view)
         self.query_one("#gpu-body", Static).update(Text("\n").join(self.lines))

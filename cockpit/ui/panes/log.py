@@ -10,7 +10,7 @@ cockpit shows the log again.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on
@@ -23,6 +23,10 @@ from cockpit.ui.panes import register_pane
 from cockpit.ui.panes.base import Changes, Pane
 from cockpit.ui.panes.table import CockpitTable
 from cockpit.ui.text import plain
+from cockpit.views import LogView
+
+if TYPE_CHECKING:
+    from cockpit.engine import Engine
 
 MAX_ROWS = 300
 
@@ -80,6 +84,7 @@ def event_cells(event: Event) -> tuple[Text, ...]:
 @register_pane("log")
 class LogPane(Pane):
     TITLE = "Incident log"
+    VIEW = LogView
     LISTENS = frozenset({"event"})
     BINDINGS = [
         Binding("enter", "details", "Show the event in full"),
@@ -122,10 +127,13 @@ class LogPane(Pane):
         hay = f"{event.kind} {event.severity} {event.author} {event.message}".lower()
         return self.filter_text.lower() in hay
 
-    def wanted(self) -> list[Event]:
+    def view_of(self, engine: Engine) -> LogView:
+        return LogView(tuple(self.cockpit.recent_events))
+
+    def wanted(self, view: LogView) -> list[Event]:
         """The newest `max_rows` matching events, newest first."""
         out: list[Event] = []
-        for event in reversed(self.cockpit.recent_events):
+        for event in reversed(view.events):
             if self.matches(event):
                 out.append(event)
                 if len(out) >= self.max_rows:
@@ -133,9 +141,8 @@ class LogPane(Pane):
         out.sort(key=lambda e: e.at, reverse=True)
         return out
 
-    def refresh_from(self, engine: Any) -> None:
-        super().refresh_from(engine)
-        wanted = self.wanted()
+    def draw(self, view: LogView) -> None:
+        wanted = self.wanted(view)
         table = self.table
         ids = [e.id for e in wanted]
         if self._last_filter == self.filter_text and self._shown:

@@ -38,12 +38,10 @@ from cockpit.sources.kube.objects import (
     RANK_PENDING,
     RANK_TERMINATING,
 )
-from cockpit.sources.kube.view import KubeView, PodRow, RolloutRow
+from cockpit.sources.kube.view import KubeView, PodRow, PodsView, RolloutRow
 from cockpit.ui.panes import register_pane
 from cockpit.ui.panes.base import Changes, Pane, format_age, update_if_changed
 from cockpit.ui.text import plain
-
-DETAIL_SIGNAL = "pods.total"  # its reading's detail is the KubeView
 
 RANK_STYLE = {
     RANK_CRASHLOOP: "bold red",
@@ -59,12 +57,6 @@ STATE_STYLE = {
     "stalled": ("STALLED", "bold white on red"),
     "paused": ("paused", "bold magenta"),
 }
-
-
-def kube_view(engine: Any) -> KubeView | None:
-    reading = getattr(engine, "readings", {}).get(DETAIL_SIGNAL)
-    detail = getattr(reading, "detail", None)
-    return detail if isinstance(detail, KubeView) else None
 
 
 def age_text(created: float | None, now: float) -> str:
@@ -382,6 +374,7 @@ class PodsPane(Pane):
     SOURCE = "kube"
     CONFIG_SECTION = "kubernetes"
     CONFIG_HINT = "e.g. `kubernetes: {context: prod-eu, namespace: asr, selector: app=asr}`"
+    VIEW = PodsView
     MAX_ROLLOUT_SHARE = 3  # rollout lines take at most a third of the pane's height
 
     DEFAULT_CSS = """
@@ -414,23 +407,16 @@ class PodsPane(Pane):
         pods = self.query_one(PodList)
         pods.cursor = 0
         pods._key = None
-        if self.is_mounted:
-            self.refresh_from(self.engine)
+        self.redraw()
 
-    def refresh_from(self, engine: Any) -> None:
-        super().refresh_from(engine)
-        view = kube_view(engine)
+    def draw(self, pods_view: PodsView) -> None:
+        view = pods_view.kube
         top = self.query_one("#pods-top", Static)
         pods = self.query_one(PodList)
         width = max(20, self.content_size.width or 76)
         if view is None:
-            reading = engine.readings.get(DETAIL_SIGNAL)
-            why = (
-                reading.error
-                if reading is not None and reading.error
-                else "waiting for the first list"
-            )
-            update_if_changed(top, plain(why, "bold red" if reading is not None else "dim"))
+            why = pods_view.error or "waiting for the first list"
+            update_if_changed(top, plain(why, "bold red" if pods_view.error else "dim"))
             return
         height = self.content_size.height
         if (
@@ -466,15 +452,14 @@ class PodsPane(Pane):
             if self.filter_text:
                 title += f" · /{self.filter_text}"
             self.set_title(plain(title))
-            pods.set_rows(self._rows, multi, time.time())
-        elif time.time() - pods.now >= 1.0:
-            pods.now = time.time()  # ages move
+            pods.set_rows(self._rows, multi, pods_view.at)
+        elif pods_view.at - pods.now >= 1.0:
+            pods.now = pods_view.at  # ages move
             pods.refresh()
 
     def on_resize(self) -> None:
         """Widths and the rollout share depend on the size: redraw for the new one."""
-        if self.configured and getattr(self.app, "engine", None) is not None:
-            self.refresh_from(self.engine)
+        self.redraw()
 
     def on_pod_list_open(self, message: PodList.Open) -> None:
         from cockpit.ui.screens.event import TextScreen

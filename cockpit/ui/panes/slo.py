@@ -22,14 +22,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Static
 
-from cockpit.model import Reading, Series
+from cockpit.model import Series
+from cockpit.sources.prom_view import SignalView, SloView
 from cockpit.ui.panes import register_pane
 from cockpit.ui.panes.base import Pane, format_age
 from cockpit.ui.spark import timeline
@@ -37,7 +37,6 @@ from cockpit.ui.text import plain
 
 SPARK_STYLE = "cyan"
 OK, WARN, FAIL = "green", "bold yellow", "bold red"
-DEFAULT_WINDOW = 1800.0
 COMPARE_WORDS = {86400.0: "yesterday", 7 * 86400.0: "last week"}
 
 
@@ -132,52 +131,6 @@ def _compare_words(offset: str) -> str:
 
 
 # ---------------------------------------------------------------- one signal
-
-
-@dataclass(frozen=True)
-class SignalView:
-    """What the pane needs of one signal, gathered from the engine (no I/O)."""
-
-    name: str
-    reading: Reading | None
-    history: Sequence[tuple[float, float]]
-    series_history: Mapping[str, Sequence[tuple[float, float]]]
-    stale_after: float | None
-    now: float
-    window: float = DEFAULT_WINDOW
-
-    @property
-    def detail(self) -> Mapping[str, Any]:
-        d = self.reading.detail if self.reading is not None else None
-        return d if isinstance(d, Mapping) else {}
-
-    @property
-    def unit(self) -> str | None:
-        return self.reading.unit if self.reading is not None else None
-
-    @property
-    def below(self) -> bool:
-        return self.detail.get("direction") == "below"
-
-    @property
-    def stale_age(self) -> float | None:
-        """Age of the reading when it is past the source's staleness bound, else None."""
-        if self.reading is None or self.stale_after is None:
-            return None
-        age = self.reading.age(self.now)
-        return age if age > self.stale_after else None
-
-    def main_value(self) -> float | None:
-        r = self.reading
-        if r is None or r.error is not None:
-            return None
-        if r.series and len(r.series) > 1:
-            vals = [s.value for s in r.series if s.value is not None]
-            if not vals:
-                return None
-            return min(vals) if self.below else max(vals)
-        v = r.value
-        return None if v is None or isinstance(v, bool) else float(v)
 
 
 class Widths:
@@ -391,6 +344,7 @@ class SloPane(Pane):
     SOURCE = "prometheus"
     CONFIG_SECTION = "prometheus"
     CONFIG_HINT = "`prometheus: {url: ..., queries: {error_rate: ..., p95_latency: ...}}`"
+    VIEW = SloView
 
     DEFAULT_CSS = """
     SloPane #slo-body { width: 1fr; height: auto; }
@@ -403,56 +357,14 @@ class SloPane(Pane):
         yield Static(id="slo-body", markup=False)
 
     def on_resize(self) -> None:
-        if self.configured and self.is_mounted:
-            self.refresh_from(self.engine)
+        self.redraw()
 
-    def _source(self, engine: Any) -> Any:
-        for s in getattr(engine, "sources", ()) or ():
-            if getattr(s, "name", None) == self.source_name:
-                return s
-        return None
-
-    def views(self, engine: Any) -> list[SignalView]:
-        source = self._source(engine)
-        if source is None:
-            return []
-        names = [n for n in source.signal_patterns() if not any(c in n for c in "*?[")]
-        only = self.options.get("queries")
-        if only:
-            names = [n for n in names if n in set(only)]
-        now = engine.clock() if hasattr(engine, "clock") else None
-        readings = getattr(engine, "readings", {})
-        window = getattr(getattr(source, "config", None), "history", None) or DEFAULT_WINDOW
-        views = []
-        for name in names:
-            reading = readings.get(name)
-            history: Sequence[tuple[float, float]] = ()
-            if hasattr(source, "history"):
-                history = source.history(name)
-            if not history and hasattr(engine, "history"):
-                history = engine.history(name)
-            series_history = (
-                source.series_history(name) if hasattr(source, "series_history") else {}
-            )
-            at = now if now is not None else (reading.at if reading is not None else 0.0)
-            views.append(
-                SignalView(
-                    name=name,
-                    reading=reading,
-                    history=history,
-                    series_history=series_history,
-                    stale_after=getattr(source, "stale_after", None),
-                    now=at,
-                    window=window,
-                )
-            )
-        return views
-
-    def body_lines(self, engine: Any) -> list[Text]:
+    def body_lines(self, view: SloView) -> list[Text]:
         size = self.content_size
-        return render(self.views(engine), size.width, size.height)
+        only = self.options.get("queries")
+        signals = [s for s in view.signals if not only or s.name in set(only)]
+        return render(signals, size.width, size.height)
 
-    def refresh_from(self, engine: Any) -> None:
-        super().refresh_from(engine)
-        self.lines = self.body_lines(engine)
+    def draw(self, view: SloView) -> None:
+        self.lines = self.body_lines(view)
         self.query_one("#slo-body", Static).update(Text("\n").join(self.lines))

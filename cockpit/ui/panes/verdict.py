@@ -7,19 +7,21 @@ colour-blind. Big letters when the pane has room (5+ lines), one line otherwise.
 
 from __future__ import annotations
 
-import datetime as dt
-import time
-from typing import Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
-from cockpit.model import Verdict, VerdictKind
+from cockpit.model import VerdictKind
 from cockpit.ui.panes import register_pane
 from cockpit.ui.panes.base import Changes, Pane, update_if_changed
 from cockpit.ui.text import plain
+from cockpit.views import VerdictView
+
+if TYPE_CHECKING:
+    from cockpit.engine import Engine
 
 # A 4x3 block font for the letters the three verdicts use.
 FONT = {
@@ -47,37 +49,22 @@ def hms(seconds: float) -> str:
     return f"{s // 3600:02d}:{(s % 3600) // 60:02d}:{s % 60:02d}"
 
 
-def window_text(engine: Any, at: float | None = None) -> str:
+def window_text(view: VerdictView) -> str:
     """T+HH:MM:SS since the launch window opened (or T-... before it; or since start)."""
-    at = time.time() if at is None else at
-    opens = getattr(getattr(engine, "config", None), "window_opens", None)
-    if isinstance(opens, dt.datetime):
+    opens = view.window_opens
+    if opens is not None:
         if opens.tzinfo is None:
             opens = opens.astimezone()
-        delta = at - opens.timestamp()
+        delta = view.at - opens.timestamp()
         return f"T+{hms(delta)} since window opened" if delta >= 0 else f"T-{hms(delta)} to window"
-    started = getattr(engine, "started_at", None)
-    if isinstance(started, dt.datetime):
-        started = started.timestamp()
-    if isinstance(started, int | float):
-        return f"watching {hms(at - started)}"
+    if view.started_at is not None:
+        return f"watching {hms(view.at - view.started_at)}"
     return ""
 
 
-def item_names(engine: Any) -> dict[str, str]:
-    names: dict[str, str] = {}
-    checklist = getattr(engine, "checklist", None)
-    for section in getattr(checklist, "sections", ()) or ():
-        for item in getattr(section, "items", ()) or ():
-            names[item.id] = item.text
-    return names
-
-
-def verdict_lines(verdict: Verdict | None, engine: Any) -> list[Text]:
+def verdict_lines(view: VerdictView) -> list[Text]:
     """The named reasons: failing items with their detail, then the unknown ones."""
-    if verdict is None:
-        return [plain("… waiting for the first verdict", "dim")]
-    names = item_names(engine)
+    verdict, names = view.verdict, view.item_names
     out: list[Text] = []
     if verdict.failing:
         parts = [f"{names.get(i.item_id, i.item_id)}" + (f" ({i.detail})" if i.detail else "")
@@ -99,6 +86,7 @@ class VerdictPane(Pane):
     """GO / NO-GO / HOLD with the launch, the window clock, watchers and the reasons."""
 
     TITLE = "Verdict"
+    VIEW = VerdictView
     LISTENS = frozenset({"verdict"})
 
     DEFAULT_CSS = """
@@ -122,28 +110,26 @@ class VerdictPane(Pane):
                 yield Static("", id="verdict-reasons")
 
     def on_resize(self) -> None:
-        if self.configured:
-            self.refresh_from(self.engine)
+        self.redraw()
 
     def wants(self, changes: Changes) -> bool:
         return True  # the clock moves every second, and it is one small widget
 
-    def refresh_from(self, engine: Any) -> None:
-        verdict: Verdict | None = getattr(engine, "verdict", None)
-        kind = verdict.kind if verdict is not None else VerdictKind.HOLD
+    def view_of(self, engine: Engine) -> VerdictView:
+        return engine.verdict_view()
+
+    def draw(self, view: VerdictView) -> None:
+        kind = view.verdict.kind
         style = STYLE[kind]
         for k, cls in CLASS.items():
             self.set_class(k == kind, cls)
-        launch = str(getattr(getattr(engine, "config", None), "launch", "") or "")
-        clock = window_text(engine)
-        watchers = getattr(engine, "watchers", None)
-        who = watchers() if callable(watchers) else watchers
-        who_text = (f"{len(who)} watching: " + ", ".join(map(str, who))) if who else ""
-        team = getattr(engine, "team_status", None)
-        team_text = team() if callable(team) else ""
-        if team_text:
-            who_text = " · ".join(x for x in (who_text, f"⚠ {team_text}") if x)
-        reasons = verdict_lines(verdict, engine)
+        launch = view.launch
+        clock = window_text(view)
+        who = view.watchers
+        who_text = (f"{len(who)} watching: " + ", ".join(who)) if who else ""
+        if view.team_status:
+            who_text = " · ".join(x for x in (who_text, f"⚠ {view.team_status}") if x)
+        reasons = verdict_lines(view)
         big_room = self.options.get("big", True) and self.content_size.height >= 3
         word = f"{MARK[kind]} {kind.value}"
         self.set_title(plain(f"{self.title}: {kind.value}"))
