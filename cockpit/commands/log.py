@@ -7,16 +7,18 @@ ticks, notes and rollbacks in order, with UTC times and who, ready to paste.
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import sys
 from collections import Counter
 from datetime import UTC, datetime
+from pathlib import Path
 
 from cockpit import exits
 from cockpit.commands.common import Abort, add_config_argument, config_from, run_command
 from cockpit.config import ConfigError, parse_duration
 from cockpit.model import Event, EventKind, Severity, now, whoami
-from cockpit.safetext import one_line, visible
+from cockpit.safetext import one_line
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,6 +30,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     add = actions.add_parser("add", help="add a note")
     add.add_argument("text", help="the note")
     add.add_argument("--severity", default="info", choices=[s.value for s in Severity])
+    add.add_argument("--create", action="store_true",
+                     help="start a new event log file if there is none (else a typo in "
+                     "--store or store: is an error, not a new empty log)")
     add_config_argument(add, positional=False)
     add.set_defaults(handler=lambda args: run_command(_add, args))
 
@@ -60,11 +65,39 @@ def _filters(parser: argparse.ArgumentParser) -> None:
     add_config_argument(parser, positional=False)
 
 
+def _missing_file(args: argparse.Namespace) -> str | None:
+    """The SQLite file `log add` would create (a typo in --store or store:), or None."""
+    from cockpit.store.spec import parse
+
+    base = None
+    if args.store:
+        spec_text = args.store
+    else:
+        config = config_from(args)
+        spec_text = config.store or f"sqlite:///{config.store_path()}"
+        base = config.base_dir
+    try:
+        spec = parse(spec_text, base)
+    except ValueError:
+        return None  # the opener reports it
+    path = Path(spec.path).expanduser() if spec.path is not None else None
+    if spec.kind == "sqlite" and path is not None and not path.exists():
+        if any(a.exists() and not a.is_dir() for a in path.parents):
+            return None  # a parent is a file: the opener says so
+        return str(path)
+    return None
+
+
 def _store(args: argparse.Namespace):  # noqa: ANN202
     from cockpit import store
     from cockpit.store import open_store
 
     read_only = bool(getattr(args, "read_only_store", False))
+    if not read_only and not getattr(args, "create", True):
+        missing = _missing_file(args)
+        if missing is not None:
+            raise Abort([f"cockpit log add: {missing}: no event log here; check the path, or "
+                         "pass --create to start a new one"])
     if args.store and not args.config:
         try:
             return store.open(args.store, read_only=read_only), None
@@ -86,6 +119,14 @@ def _select(args: argparse.Namespace) -> tuple[list[Event], object]:
         except ValueError as exc:
             raise Abort([f"--since: {exc}"]) from None
     kinds = [k.strip() for arg in args.kind for k in arg.split(",") if k.strip()] or None
+    known = [k.value for k in EventKind]
+    for kind in kinds or ():
+        if kind not in known:
+            store.close()
+            close = difflib.get_close_matches(kind, known, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise Abort([f"--kind: unknown kind {one_line(kind)!r}; {hint}known kinds: "
+                         + ", ".join(known)])
     events = store.events(since=since, kinds=kinds)
     status = getattr(store, "status", None)
     if status is not None and not status().online:
@@ -120,9 +161,8 @@ def _list(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(_as_dict(event), sort_keys=True))
         else:
-            message = visible(event.message.replace("\n", " ⏎ ").replace("\t", " "))
-            print(f"{_time(event.at)}  {one_line(event.severity):<8} {one_line(event.kind):<16} "
-                  f"{one_line(event.author):<20} {message}")
+            print(f"{_time(event.at)}  {_cell(event.severity):<8} {_cell(event.kind):<16} "
+                  f"{_cell(event.author):<20} {_cell(event.message)}")
     return exits.OK
 
 
@@ -205,6 +245,13 @@ def markdown_timeline(launch: str, events: list[Event]) -> str:
 def _as_dict(event: Event) -> dict:
     return {"id": event.id, "at": _iso(event.at), "author": event.author, "kind": event.kind,
             "severity": event.severity, "message": event.message, "data": dict(event.data)}
+
+
+def _cell(text: object) -> str:
+    """One column of `log list`, on one line: a newline shown as `\\n`, a tab as `\\t`,
+    other control characters as their escape (so a name cannot break the listing)."""
+    s = str(text).replace("\r\n", "\n")
+    return one_line(s.replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t"))
 
 
 def _md(text: str) -> str:

@@ -66,3 +66,42 @@ def test_no_config_is_a_clear_error(capsys, monkeypatch):
     monkeypatch.delenv("COCKPIT_CONFIG", raising=False)
     assert main(["log", "list"]) == 3
     assert "no launch config" in capsys.readouterr().err
+
+
+def test_an_unknown_kind_is_an_error_listing_the_known_ones(tmp_path, capsys):
+    config = write_launch(tmp_path, CHECKLIST)
+    SqliteStore(tmp_path / "events.db").close()
+    assert main(["log", "list", "-c", str(config), "--kind", "notes"]) == 3
+    err = capsys.readouterr().err
+    assert "unknown kind 'notes'; did you mean 'note'?" in err
+    assert "known kinds: note, tick, untick, verdict" in err
+    assert main(["log", "export", "-c", str(config), "--kind", "tick,bogus"]) == 3
+    assert "unknown kind 'bogus'" in capsys.readouterr().err
+
+
+def test_a_store_that_does_not_exist_is_an_error_unless_create(tmp_path, capsys):
+    typo = tmp_path / "typo.db"
+    assert main(["log", "list", "--store", str(typo)]) == 3
+    assert "no event log here" in capsys.readouterr().err
+    assert main(["log", "export", "--store", str(typo)]) == 3
+    assert main(["log", "add", "a note", "--store", str(typo)]) == 3
+    assert "pass --create to start a new one" in capsys.readouterr().err
+    assert not typo.exists()
+    config = write_launch(tmp_path, CHECKLIST)  # its store (events.db) does not exist yet
+    assert main(["log", "add", "a note", "-c", str(config)]) == 3
+    assert not (tmp_path / "events.db").exists()
+    assert main(["log", "add", "a note", "--store", str(typo), "--create"]) == 0
+    assert main(["log", "add", "second", "--store", str(typo)]) == 0  # exists now
+    capsys.readouterr()
+    assert main(["log", "list", "--store", str(typo)]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 2
+
+
+def test_every_column_of_log_list_is_one_line(tmp_path, capsys):
+    store = SqliteStore(tmp_path / "events.db")
+    store.append(Event(EventKind.NOTE, "line one\nline two\tend", author="eve\nfake 00:00 line",
+                       at=1000.0))
+    store.close()
+    assert main(["log", "list", "--store", str(tmp_path / "events.db")]) == 0
+    [line] = capsys.readouterr().out.splitlines()
+    assert "eve\\nfake 00:00 line" in line and "line one\\nline two\\tend" in line

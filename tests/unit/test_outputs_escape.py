@@ -55,7 +55,7 @@ def test_check_text_output_shows_escapes_visibly(tmp_path: Path):
 def test_log_list_and_markdown_export_show_escapes_visibly(tmp_path: Path):
     store = str(tmp_path / "e.db")
     note = "deploy \x1b[2J\x1b]0;pwned\x07 [bold]done[/bold]\r\nsecond line"
-    assert cockpit("log", "add", "--store", store, note).returncode == 0
+    assert cockpit("log", "add", "--store", store, note, "--create").returncode == 0
     listed = cockpit("log", "list", "--store", store)
     exported = cockpit("log", "export", "--store", store, "--format", "md")
     as_json = cockpit("log", "export", "--store", store, "--format", "json")
