@@ -155,3 +155,35 @@ async def test_deployment_that_never_completes_times_out(
     assert state.exit_code == 124
     assert state.output()[-1] == "deployment did not complete within 0.3s"
     assert any("IN_PROGRESS running 0/2" in line for line in state.output())
+
+
+def test_headless_yes_verifies_by_the_deployment_and_a_second_is_refused(
+    moto_url: str, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    from cockpit import exits
+    from tests.support.identity import ME
+    from tests.support.rollback import ROOT, events_of, write_config
+
+    ecs = _launch(moto_url)
+    config = write_config(tmp_path, _target(moto_url), captains=[ME])
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "cockpit", "rollback", str(config), *args],
+                              capture_output=True, text=True, timeout=120, cwd=ROOT)
+
+    done = cli("--yes")
+    assert done.returncode == exits.OK, done.stdout + done.stderr
+    assert "| deployment COMPLETED" in done.stdout
+    assert done.stdout.splitlines()[-1].startswith("rollback verified"), done.stdout
+    [verify] = events_of(tmp_path / "events.db", EventKind.ROLLBACK_VERIFY)
+    assert verify.data["verified"] is True
+    assert any("judged by the command's outcome" in n for n in verify.data["notes"])
+    # 3 -> 2 done; 2 -> 1 now would roll back the rollback: refused, nothing called.
+    again = cli("--yes")
+    assert again.returncode == exits.REFUSED, again.stdout + again.stderr
+    assert "this rolls back the rollback" in again.stderr and f"{ME}@" in again.stderr
+    svc = ecs.describe_services(cluster="prod", services=["asr"])["services"][0]
+    assert svc["taskDefinition"].endswith(":task-definition/asr:2")
