@@ -348,7 +348,17 @@ class Engine:
         names = {item.id: item.text for item in self.checklist.items()}
         return VerdictView(self.verdict, str(self.config.launch or ""), names,
                            self.config.window_opens, self.started_at, self.clock(),
-                           watchers=tuple(self.watchers()), team_status=self.team_status())
+                           watchers=tuple(self.watchers()), team_status=self.team_status(),
+                           release=self._running_text())
+
+    def _running_text(self) -> str:
+        source = next((s for s in self.sources if s.name == "release"), None)
+        if source is None:
+            return ""
+        from cockpit.sources.release import running_text  # noqa: PLC0415
+
+        return running_text(self._readings_of.get("release", {}), self.clock(),
+                            source.stale_after)
 
     def known_signal(self, name: str) -> bool:
         """Whether some configured source can produce signal `name` (for validation)."""

@@ -107,6 +107,7 @@ class VerdictView:
     at: float
     watchers: tuple[str, ...] = ()  # who watches this launch ("alice (captain)", ...)
     team_status: str = ""  # the shared log's state when it is not plainly live
+    release: str = ""  # what runs, from the release source: "running 2.4.0 (rev 5, deployed)"
 
 
 @dataclass(frozen=True)

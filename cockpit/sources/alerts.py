@@ -18,15 +18,35 @@ characters other than letters, digits, `_` and `-` become `-`.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from cockpit.config import AlertsConfig, PrometheusConfig
 from cockpit.model import Reading, now
 from cockpit.redact import redact
 from cockpit.sources.prom_api import PromClient, PromError
+from cockpit.views import View, ViewContext
 
 SEVERITIES = ("critical", "warning", "info")
 MAX_LISTED = 50  # firing alerts kept in the detail
+
+
+@dataclass(frozen=True)
+class FiringAlert:
+    name: str
+    severity: str
+    summary: str
+    active_at: str
+
+
+@dataclass(frozen=True)
+class AlertsView(View):
+    """What the SLO pane lists: the firing alerts, most severe first (outside text)."""
+
+    firing: tuple[FiringAlert, ...] = ()
+    more: int = 0  # firing beyond those listed
+    error: str | None = None  # why the list is unknown
+    stale: bool = False
 
 
 def safe_name(name: str) -> str:
@@ -127,6 +147,20 @@ class AlertsSource:
         out += [Reading(self.name, f"alerts.severity.{s}", float(c), at)
                 for s, c in sorted(per_sev.items())]
         return out
+
+    def view(self, ctx: ViewContext) -> AlertsView:
+        r = ctx.readings.get("alerts.firing")
+        if r is None:
+            return AlertsView(ctx.source, ctx.status, ctx.at, error="no reading yet")
+        if r.error is not None:
+            return AlertsView(ctx.source, ctx.status, ctx.at, error=r.error)
+        detail = r.detail if isinstance(r.detail, dict) else {}
+        firing = tuple(FiringAlert(str(a.get("name", "")), str(a.get("severity", "")),
+                                   str(a.get("summary", "")), str(a.get("active_at", "")))
+                       for a in detail.get("alerts", ()) if isinstance(a, dict))
+        return AlertsView(ctx.source, ctx.status, ctx.at, firing=firing,
+                          more=int(detail.get("more", 0) or 0),
+                          stale=r.age(ctx.at) > self.stale_after)
 
     async def close(self) -> None:
         if self._client is not None:

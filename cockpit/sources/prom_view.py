@@ -63,3 +63,4 @@ class SloView(View):
     """Every query of the source, in config order."""
 
     signals: tuple[SignalView, ...] = ()
+    alerts: Any = None  # the alerts source's AlertsView, when one is configured

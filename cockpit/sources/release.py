@@ -23,6 +23,7 @@ import asyncio
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -313,6 +314,24 @@ class ReleaseSource:
 
     async def close(self) -> None:
         return None
+
+
+def running_text(readings: Mapping[str, Reading], at: float, stale_after: float) -> str:
+    """The banner's words for what runs: `running 2.4.0 (rev 5, deployed)`; the version
+    is never shown as current when its reading failed or is stale."""
+    app = readings.get("release.app_version")
+    if app is None:
+        return ""
+    if app.error is not None:
+        return "release: unknown"
+    if app.age(at) > stale_after:
+        return f"release: stale for {app.age(at):.0f}s"
+    rev = readings.get("release.revision")
+    status = readings.get("release.status")
+    extra = [f"rev {int(rev.value)}" if rev is not None and isinstance(rev.value, float)
+             else "", str(status.value) if status is not None and status.value else ""]
+    words = ", ".join(x for x in extra if x)
+    return f"running {app.value or '?'}" + (f" ({words})" if words else "")
 
 
 def _safe(name: str) -> str:

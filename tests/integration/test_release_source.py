@@ -138,3 +138,27 @@ async def test_ecs_release_signals_follow_the_service(moto_url: str) -> None:  #
     assert got["release.revision"].value == 2.0 and got["release.app_version"].value == "2.2"
     [back] = source.drain_events()
     assert back.data["revision"] == 2 and "was revision 3 (2.3)" in back.message
+
+
+async def test_the_banner_names_what_the_release_source_read(tmp_path: Path) -> None:
+    from cockpit.config import load_config
+    from cockpit.engine import Engine
+    from cockpit.store.sqlite import SqliteStore
+    from tests.support.launch import write_launch
+
+    helm = real_helm()
+    state = HelmState(tmp_path / "releases.yaml")
+    state.save([revision(7, "deployed", "2.4.0", 7)])
+    wrapper = write_wrapper(tmp_path / "bin" / "helm", helm, state, tmp_path / "home")
+    path = write_launch(tmp_path, "title: t\nsections:\n- title: s\n  items:\n"
+                        "  - {id: v, text: v, auto: 'release.app_version == \"2.4.0\"'}\n",
+                        f"rollback:\n  helm: {{release: asr, namespace: asr, helm: {wrapper}}}\n"
+                        "release: {every: 30s, timeout: 60s}\n")
+    config = load_config(path)
+    engine = Engine(config, SqliteStore(config.store_path()))
+    assert [s.name for s in engine.sources] == ["release"]
+    verdict = await engine.sample_once(timeout=60)
+    assert verdict.kind.value == "GO"
+    assert engine.verdict_view().release == "running 2.4.0 (rev 7, deployed)"
+    [event] = engine.events(kinds=["release"])
+    assert event.message.startswith("helm asr -n asr: revision 7 deployed (chart 2.4.0")

@@ -20,9 +20,10 @@ shrinks. Labels and error text are outside text: everything goes through `plain(
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -31,9 +32,12 @@ from textual.widgets import Static
 from cockpit.model import Series
 from cockpit.sources.prom_view import SignalView, SloView
 from cockpit.ui.panes import register_pane
-from cockpit.ui.panes.base import Pane, format_age
+from cockpit.ui.panes.base import Changes, Pane, format_age
 from cockpit.ui.spark import timeline
 from cockpit.ui.text import plain
+
+if TYPE_CHECKING:
+    from cockpit.engine import Engine
 
 SPARK_STYLE = "cyan"
 OK, WARN, FAIL = "green", "bold yellow", "bold red"
@@ -335,6 +339,35 @@ def render(views: Sequence[SignalView], width: int, height: int) -> list[Text]:
     return lines
 
 
+_SEVERITY_STYLE = {"critical": "bold red", "warning": "yellow"}
+
+
+def alert_lines(alerts: Any, width: int, room: int) -> list[Text]:
+    """Firing alerts under the queries, most severe first; nothing when none fire.
+
+    Names and summaries come from Prometheus (outside text): plain, cut to the pane."""
+    if alerts is None or room < 1:
+        return []
+    if alerts.error is not None:
+        return [_cut(plain(f"alerts: {alerts.error}", "dim"), width)]
+    firing = list(alerts.firing)
+    if not firing:
+        return []
+    total = len(firing) + alerts.more
+    head = plain(f"🔔 {total} alert{'s' if total != 1 else ''} firing"
+                 + (" (stale)" if alerts.stale else ""), "bold red" if not alerts.stale else "dim")
+    lines = [head]
+    slots = room - 1
+    shown = firing if total <= slots else firing[: max(0, slots - 1)]
+    for a in shown:
+        style = "dim" if alerts.stale else _SEVERITY_STYLE.get(a.severity, "")
+        text = f"  {a.severity or '-'} {a.name}" + (f": {a.summary}" if a.summary else "")
+        lines.append(_cut(plain(text, style), width))
+    if total > len(shown) and slots > 0:
+        lines.append(plain(f"  +{total - len(shown)} more", "dim"))
+    return lines[:room]
+
+
 # ---------------------------------------------------------------- the widget
 
 
@@ -359,11 +392,23 @@ class SloPane(Pane):
     def on_resize(self) -> None:
         self.redraw()
 
+    def wants(self, changes: Changes) -> bool:
+        return super().wants(changes) or "alerts" in changes.sources
+
+    def view_of(self, engine: Engine) -> object | None:
+        """The Prometheus source's view, with the alerts source's firing list beside it."""
+        view = super().view_of(engine)
+        alerts = engine.view("alerts")
+        if isinstance(view, SloView) and alerts is not None:
+            return dataclasses.replace(view, alerts=alerts)
+        return view
+
     def body_lines(self, view: SloView) -> list[Text]:
         size = self.content_size
         only = self.options.get("queries")
         signals = [s for s in view.signals if not only or s.name in set(only)]
-        return render(signals, size.width, size.height)
+        alerts = alert_lines(view.alerts, size.width, max(1, size.height // 2))
+        return render(signals, size.width, max(1, size.height - len(alerts))) + alerts
 
     def draw(self, view: SloView) -> None:
         self.lines = self.body_lines(view)

@@ -83,7 +83,8 @@ def verdict_lines(view: VerdictView) -> list[Text]:
 
 @register_pane("verdict")
 class VerdictPane(Pane):
-    """GO / NO-GO / HOLD with the launch, the window clock, watchers and the reasons."""
+    """GO / NO-GO / HOLD with the launch, the window clock, the running release, watchers
+    and the reasons."""
 
     TITLE = "Verdict"
     VIEW = VerdictView
@@ -142,7 +143,7 @@ class VerdictPane(Pane):
             clock_w.display = big_room  # one-line mode: the clock joins the verdict line
             for w in (info, clock_w, reasons_w):
                 w.set_class(not big_room, "one-line")
-        meta = " · ".join(x for x in (clock, who_text) if x)
+        meta = " · ".join(x for x in (clock, view.release, who_text) if x)
         if big_room:
             update_if_changed(big_w, Text("\n").join(
                 [plain(line, style) for line in big(kind.value)] + [plain(word, style)]))
