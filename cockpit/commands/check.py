@@ -115,4 +115,5 @@ def _print_table(report: dict) -> None:
         for item in report["unticked"]:
             owner = f"owner: {item['owner']}" if item["owner"] else "no owner"
             optional = " (optional)" if not item["required"] else ""
-            console.print(Text(f"  {item['id']}  {item['text']}{optional}  [{owner}]"))
+            console.print(Text(f"  {item['id']}  {item['text']}{optional}  [{owner}]"),
+                          soft_wrap=True)  # one line each, for grep and for a pipeline's log

@@ -233,6 +233,12 @@ async def _verify(config: Any, store: Any, state: Any, failing: list[str]) -> bo
 
     await engine.start()
     try:
+        # Judge only once every source has had its first say: with no kube reading yet,
+        # "no rollout reading" would pass the rollout on the command's outcome alone.
+        while time.time() < expect.deadline and any(
+            engine.source_status(s.name).state == "starting" for s in engine.sources
+        ):
+            await asyncio.sleep(0.1)
         result = await watch(expect, lambda: engine.readings, lambda: engine.verdict,
                              sink=store, on_update=progress, interval=1.0)
     finally:

@@ -101,13 +101,29 @@ def test_a_healthy_demo_reaches_go_from_the_shell():
             time.sleep(0.2)
         first = cockpit("check", str(config), "--json")
         report = json.loads(first.stdout)
-        assert first.returncode == exits.HOLD, first.stdout + first.stderr
-        assert report["failing"] == [], report
-        for item in report["unticked"]:
+        assert report["failing"] == [], report["failing"]
+        # The rehearsal pre-ticks what it cannot practise: take those ticks back, as a
+        # pipeline that starts from nothing would be, then tick them from the shell.
+        pre = [i["id"] for i in report["items"]
+               if i["auto"] is None and i["required"] and i["ticked_by"]]
+        assert pre, report["items"]
+        for item_id in pre:
+            assert cockpit("untick", str(config), item_id).returncode == exits.OK
+        held = cockpit("check", str(config), "--json")
+        assert held.returncode == exits.HOLD, held.stdout + held.stderr
+        unticked = json.loads(held.stdout)["unticked"]
+        assert {u["id"] for u in unticked if u["required"]} == set(pre)
+        assert all(u["owner"] for u in unticked if u["id"] in pre)
+        for item in unticked:
             done = cockpit("tick", str(config), item["id"], "--comment", "from the pipeline")
             assert done.returncode == exits.OK, done.stderr
-        final = cockpit("check", str(config))
+        for _ in range(5):  # live gates (probe latency) may wobble on a loaded machine
+            final = cockpit("check", str(config))
+            assert "still unticked" not in final.stdout, final.stdout
+            if final.returncode == exits.OK:
+                break
+            time.sleep(1)
         assert final.returncode == exits.OK, final.stdout + final.stderr
-        assert " GO " in final.stdout and "still unticked" not in final.stdout
+        assert " GO " in final.stdout
     finally:
         assert demo.stop() == 0
