@@ -73,7 +73,9 @@ class StatusBar(Horizontal):
             update_if_changed(state, plain(f"⏸ PAUSED at {clock(paused_at)} · p resumes"))
             state.add_class("paused")
         else:
-            update_if_changed(state, plain(f"layout {layout} · {clock()}"))
+            # minutes only: the verdict pane ticks the seconds; two clocks at the top and
+            # the bottom would make every second's repaint span the whole screen
+            update_if_changed(state, plain(f"layout {layout} · {clock()[:5]}"))
             state.remove_class("paused")
 
 

@@ -266,7 +266,7 @@ class AsrPane(Pane):
     VIEW = AsrView
 
     DEFAULT_CSS = """
-    AsrPane #asr-body { width: 1fr; height: auto; }
+    AsrPane #asr-body { width: 1fr; height: 1fr;  /* fills the pane: updates need no layout */ }
     """
 
     lines: list[Text]

@@ -63,6 +63,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -105,13 +106,13 @@ def format_age(seconds: float | None) -> str:
 
 
 def format_age_coarse(seconds: float | None) -> str:
-    """An age that changes rarely (each change repaints a table: bytes over SSH):
-    <5s, <10s, then 10 s steps to a minute, then minutes."""
+    """An age that changes rarely (each change repaints a table: bytes over SSH, and a
+    repaint at one end of the screen with another at the other end renders everything
+    between): <10s (a source sampled every 5 s never leaves it), then 10 s steps to a
+    minute, then minutes."""
     if seconds is None:
         return "-"
     s = int(max(0.0, seconds))
-    if s < 5:
-        return "<5s"
     if s < 10:
         return "<10s"
     if s < 60:
@@ -151,11 +152,30 @@ def update_if_changed(widget: Static, text: Text) -> None:
     key = text_key(text)
     old = getattr(widget, "_cockpit_shown", None)
     if old != key:
-        shape = tuple(len(line) for line in text.plain.split("\n"))
+        shape = layout_shape(widget, text)
         same_shape = shape == getattr(widget, "_cockpit_shape", None)
         widget._cockpit_shown = key  # type: ignore[attr-defined]
         widget._cockpit_shape = shape  # type: ignore[attr-defined]
         widget.update(text, layout=not same_shape)
+
+
+def layout_shape(widget: Static, text: Text) -> tuple:
+    """What of `text` decides the widget's size: nothing when neither its width nor its
+    height is `auto` (a body that fills its pane: an update never needs Textual's layout
+    pass, which repaints the whole screen); the rows it wraps to when only the height is
+    auto; every line's length when the width is auto."""
+    styles = widget.styles
+    width_auto = styles.width is None or styles.width.is_auto
+    height_auto = styles.height is None or styles.height.is_auto
+    lines = text.plain.split("\n")
+    if width_auto:
+        return tuple(len(line) for line in lines)
+    if not height_auto:
+        return ()
+    room = widget.content_size.width
+    if room <= 0:
+        return (len(lines), -1)
+    return (sum(max(1, -(-cell_len(line) // room)) for line in lines), room)
 
 
 class Pane(Vertical, can_focus=False):

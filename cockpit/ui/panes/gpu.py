@@ -21,7 +21,7 @@ from textual.widgets import Static
 
 from cockpit.sources.gpu_model import GpuSnapshot, GpuStat, GpuView, Mark, NodeGroup
 from cockpit.ui.panes import register_pane
-from cockpit.ui.panes.base import Pane, format_age
+from cockpit.ui.panes.base import Pane, format_age, update_if_changed
 from cockpit.ui.spark import level, sparkline
 from cockpit.ui.text import plain
 
@@ -275,7 +275,7 @@ class GpuPane(Pane):
     VIEW = GpuView
 
     DEFAULT_CSS = """
-    GpuPane #gpu-body { width: 1fr; height: auto; }
+    GpuPane #gpu-body { width: 1fr; height: 1fr;  /* fills the pane: updates need no layout */ }
     """
 
     lines: list[Text]
@@ -309,4 +309,4 @@ class GpuPane(Pane):
 
     def draw(self, view: GpuView) -> None:
         self.lines = self.body_lines(view)
-        self.query_one("#gpu-body", Static).update(Text("\n").join(self.lines))
+        update_if_changed(self.query_one("#gpu-body", Static), Text("\n").join(self.lines))

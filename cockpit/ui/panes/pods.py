@@ -40,7 +40,13 @@ from cockpit.sources.kube.objects import (
 )
 from cockpit.sources.kube.view import KubeView, PodRow, PodsView, RolloutRow
 from cockpit.ui.panes import register_pane
-from cockpit.ui.panes.base import Changes, Pane, format_age, update_if_changed
+from cockpit.ui.panes.base import (
+    Changes,
+    Pane,
+    format_age,
+    format_age_coarse,
+    update_if_changed,
+)
 from cockpit.ui.text import plain
 
 RANK_STYLE = {
@@ -60,7 +66,9 @@ STATE_STYLE = {
 
 
 def age_text(created: float | None, now: float) -> str:
-    return "-" if created is None else format_age(now - created)
+    """A pod's age in 10 s steps, then minutes: a list of thousands of pods whose ages
+    ticked every second would repaint every second."""
+    return "-" if created is None else format_age_coarse(now - created)
 
 
 def fit(text: str, width: int) -> str:
@@ -274,6 +282,7 @@ class PodList(Widget, can_focus=True):
         self.now = time.time()
         self._key: tuple[str, str, str] | None = None
         self._cache: dict[int, tuple[PodRow, tuple, Strip]] = {}
+        self._drawn: dict[int, Strip] = {}  # screen line -> what was last drawn there
 
     def set_rows(self, rows: list[PodRow] | tuple[PodRow, ...], multi: bool, now: float) -> None:
         """New rows (already sorted, maybe filtered); keep the cursor on the same pod."""
@@ -283,8 +292,25 @@ class PodList(Widget, can_focus=True):
                 idx = next((i for i, r in enumerate(rows) if r.pod.key == self._key), None)
                 if idx is not None:
                     self.cursor = idx
+        old_top = self.top
         self._clamp()
-        self.refresh()
+        if self.top != old_top:
+            self.refresh()
+        else:
+            self.repaint_changed()
+
+    def repaint_changed(self) -> None:
+        """Repaint only the lines whose drawing changed (a pod's status, an age step):
+        with thousands of pods churning, a whole-list repaint on every sample resent
+        every visible line over SSH."""
+        width, height = self.size.width, self.size.height
+        if not self._drawn or width <= 0:
+            self.refresh()
+            return
+        dirty = [Region(0, y, width, 1) for y in range(height)
+                 if self._drawn.get(y) != self._line(y)]
+        if dirty:
+            self.refresh(*dirty)
 
     @property
     def selected(self) -> PodRow | None:
@@ -341,6 +367,11 @@ class PodList(Widget, can_focus=True):
         self.refresh()
 
     def render_line(self, y: int) -> Strip:
+        strip = self._line(y)
+        self._drawn[y] = strip
+        return strip
+
+    def _line(self, y: int) -> Strip:
         width = self.size.width
         i = self.top + y
         if not self.rows:
@@ -454,8 +485,8 @@ class PodsPane(Pane):
             self.set_title(plain(title))
             pods.set_rows(self._rows, multi, pods_view.at)
         elif pods_view.at - pods.now >= 1.0:
-            pods.now = pods_view.at  # ages move
-            pods.refresh()
+            pods.now = pods_view.at  # ages move (in steps: only the lines that stepped)
+            pods.repaint_changed()
 
     def on_resize(self) -> None:
         """Widths and the rollout share depend on the size: redraw for the new one."""

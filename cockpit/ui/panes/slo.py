@@ -32,7 +32,7 @@ from textual.widgets import Static
 from cockpit.model import Series
 from cockpit.sources.prom_view import SignalView, SloView
 from cockpit.ui.panes import register_pane
-from cockpit.ui.panes.base import Changes, Pane, format_age
+from cockpit.ui.panes.base import Changes, Pane, format_age, update_if_changed
 from cockpit.ui.spark import timeline
 from cockpit.ui.text import plain
 
@@ -380,7 +380,7 @@ class SloPane(Pane):
     VIEW = SloView
 
     DEFAULT_CSS = """
-    SloPane #slo-body { width: 1fr; height: auto; }
+    SloPane #slo-body { width: 1fr; height: 1fr;  /* fills the pane: updates need no layout */ }
     """
 
     lines: list[Text]
@@ -412,4 +412,4 @@ class SloPane(Pane):
 
     def draw(self, view: SloView) -> None:
         self.lines = self.body_lines(view)
-        self.query_one("#slo-body", Static).update(Text("\n").join(self.lines))
+        update_if_changed(self.query_one("#slo-body", Static), Text("\n").join(self.lines))

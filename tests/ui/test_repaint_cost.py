@@ -1,0 +1,148 @@
+"""What the watch repaints when nothing changed, and what it still repaints when something
+did (issue 14: a repaint is CPU and bytes over SSH; a stale reading must still show).
+
+Each test spies on a widget's `refresh` (what Textual repaints) while the pane is fed
+the same state again, then a changed one. Nothing here times anything.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.app import App, ComposeResult
+from textual.widgets import Static
+
+from cockpit.sources.asr.result import ProbeProgress
+from cockpit.ui.panes.base import layout_shape
+from cockpit.ui.panes.pods import PodList
+from cockpit.ui.panes.slo import SloPane
+from cockpit.ui.text import plain
+from tests.integration import prom_data as d
+from tests.support.prom import prometheus_server
+from tests.ui import test_asr_pane as asr_t
+from tests.ui import test_kube_pane as kube_t
+from tests.ui import test_prom_slo_pane as slo_t
+
+
+class Spy:
+    """Counts a widget's refresh calls (regions, layout) and passes them on."""
+
+    def __init__(self, widget: object) -> None:
+        self.calls: list[tuple[tuple, bool]] = []
+        self._original = widget.refresh  # type: ignore[attr-defined]
+        widget.refresh = self  # type: ignore[attr-defined]
+
+    def __call__(self, *regions: object, layout: bool = False, **kw: object) -> object:
+        self.calls.append((regions, layout))
+        return self._original(*regions, layout=layout, **kw)
+
+
+async def test_slo_unchanged_reading_does_not_repaint_but_aging_out_does(
+        tmp_path: Path) -> None:
+    with prometheus_server(d.slo_dataset(), tmp_path / "prom") as server:
+        clock = slo_t.Clock(float(d.T0))
+        engine = slo_t.make_engine(tmp_path, server.url, clock)
+        source = engine.sources[0]
+        try:
+            await engine.sample_now("prometheus")
+            app = slo_t.PaneApp(engine)
+            async with app.run_test(size=(120, 30)) as pilot:
+                await pilot.pause()
+                pane = app.query_one(SloPane)
+                spy = Spy(app.query_one("#slo-body", Static))
+                for _ in range(3):  # the screen's clock: nothing changed
+                    pane.refresh_from(engine)
+                await pilot.pause()
+                assert spy.calls == []
+                clock.t += 30  # no sample for 30 s: past the source's stale bound
+                pane.refresh_from(engine)
+                await pilot.pause()
+                assert len(spy.calls) == 1
+                assert spy.calls[0][1] is False  # the body fills its pane: no layout pass
+                er = slo_t.line_of(slo_t.screen_lines(app), "error rate ")
+                assert "◌ 30s old" in er
+        finally:
+            await source.close()
+
+
+async def test_asr_body_changes_its_line_count_without_a_layout_pass() -> None:
+    source = asr_t.make_source()
+    readings = asr_t.readings_of(source, asr_t.result())
+    app = asr_t.PaneApp(asr_t.view_of(source, readings))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        spy = Spy(app.query_one("#asr-body", Static))
+        app.pane.show(asr_t.view_of(source, readings))  # the same view again
+        await pilot.pause()
+        assert spy.calls == []
+        source.progress = ProbeProgress("streaming", 0.4, 3.4, "launch")
+        app.pane.show(asr_t.view_of(source, readings))  # a progress line more
+        await pilot.pause()
+        assert "streaming" in "\n".join(asr_t.screen_lines(app))
+        source.progress = ProbeProgress("done", 3.4, 3.4, "")
+        app.pane.show(asr_t.view_of(source, readings))  # and gone again
+        await pilot.pause()
+        assert "streaming" not in "\n".join(asr_t.screen_lines(app))
+        # Two repaints of the body alone: it fills its pane, so no layout pass (which
+        # would repaint every widget on the screen).
+        assert len(spy.calls) == 2 and all(layout is False for _, layout in spy.calls)
+
+
+async def test_pods_list_repaints_only_changed_lines() -> None:
+    store = kube_t.KubeStore()
+    c = kube_t.launch_cluster(healthy=40)
+    kube_t.feed(store, c)
+    app = kube_t.PaneApp(store)
+    async with app.run_test(size=(200, 60)) as pilot:
+        await pilot.pause()
+        pods = app.query_one(PodList)
+        spy = Spy(pods)
+        # A change the list does not show (an annotation): a new view, nothing repainted.
+        name = "asr-worker-0007"
+        c.modify("pods", kube_t.NS, name, lambda p: p["metadata"].setdefault(
+            "annotations", {}).__setitem__("note", "x"))
+        kube_t.watched(store, c)
+        app.redraw()
+        await pilot.pause()
+        assert spy.calls == []
+        # A change it shows (the pod's image, in the VERSION column): that line only.
+        def new_image(p: dict) -> None:
+            p["spec"]["containers"][0]["image"] = "reg/worker:9.9"
+            for s in p.get("status", {}).get("containerStatuses", []):
+                s["image"] = "reg/worker:9.9"
+
+        c.modify("pods", kube_t.NS, name, new_image)
+        kube_t.watched(store, c)
+        app.redraw()
+        await pilot.pause()
+        assert len(spy.calls) == 1
+        regions = spy.calls[0][0]
+        assert len(regions) == 1 and regions[0].height == 1
+        row = pods.top + regions[0].y
+        assert pods.rows[row].pod.name == name
+        assert "9.9" in kube_t.lines_of(pods)[regions[0].y]
+
+
+class ShapeApp(App[None]):
+    CSS = "#auto { height: auto; width: 1fr; } #fill { height: 1fr; width: 1fr; }"
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="auto")
+        yield Static(id="fill")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 60)])
+async def test_layout_shape_only_where_the_size_depends_on_the_text(size) -> None:
+    async with ShapeApp().run_test(size=size) as pilot:
+        await pilot.pause()
+        auto = pilot.app.query_one("#auto", Static)
+        fill = pilot.app.query_one("#fill", Static)
+        short, longer = plain("a 4s"), plain("a 10s")
+        # Filling its place: no text changes its size.
+        assert layout_shape(fill, short) == layout_shape(fill, plain("x\ny\nz")) == ()
+        # Auto height: the rows it wraps to, not the line lengths.
+        assert layout_shape(auto, short) == layout_shape(auto, longer)
+        assert layout_shape(auto, short) != layout_shape(auto, plain("a\nb"))
+        wide = plain("w" * (auto.content_size.width + 1))
+        assert layout_shape(auto, wide) == layout_shape(auto, plain("a\nb"))
