@@ -14,6 +14,7 @@ from cockpit import exits
 from cockpit.checklist import ChecklistError, load_checklist, unit_problems, unknown_signals
 from cockpit.commands.common import EXIT_CONFIG, add_config_argument, config_from, run_command
 from cockpit.config import ConfigError, LaunchConfig
+from cockpit.safetext import one_line
 from cockpit.units import unit_of_sources
 
 
@@ -119,7 +120,7 @@ def _validate(args: argparse.Namespace) -> int:
     config = config_from(args)
     problems, checked = problems_in(config, args.online)
     for problem in problems:
-        print(problem)
+        print(one_line(problem))  # problems quote the files' text: no raw escapes
     if problems:
         print(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found")
         return EXIT_CONFIG

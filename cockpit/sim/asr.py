@@ -71,6 +71,8 @@ class SimFaults:
     silent: bool = False  # accepts audio and never answers
     drop_after: float | None = None  # closes with 1011 after this many seconds of audio
     transcript: str | None = None  # answer this final text instead of the recognized one
+    garbage: bool = False  # every answer is bytes that are not JSON (a broken proxy)
+    huge_frame: int | None = None  # the first answer is one text frame of this many bytes
 
     def clear(self) -> None:
         self.__init__()  # type: ignore[misc]
@@ -293,6 +295,12 @@ class AsrSim:
             if text is None:
                 await ws.close(1000, "eof")
                 return
+            if self.faults.huge_frame:
+                await ws.send('{"partial": "' + "x" * self.faults.huge_frame + '"}')
+                continue
+            if self.faults.garbage:
+                await ws.send(b"\x00\xff not json \x1b[2J" + os.urandom(16))
+                continue
             await ws.send(text)
             now = time.perf_counter()
             if text.startswith('{"text"'):

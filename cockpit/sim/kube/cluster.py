@@ -78,6 +78,7 @@ class Cluster(Workloads):
         self._drop_gen = 0
         self._expire_gen = 0
         self.down = False  # when True every connection is closed before a response
+        self.fail_status: int | None = None  # when set every request gets this error (500)
         self.watch_count = 0  # open watch streams (for tests to wait on)
         self.requests: list[tuple[str, str]] = []  # (verb, path?query) of every request
         self.pages = _Pages()  # list snapshots being paged through (continue tokens)

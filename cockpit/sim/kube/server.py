@@ -64,6 +64,10 @@ class _Handler(BaseHTTPRequestHandler):
         if cluster.down:
             self._abort()
             return
+        if cluster.fail_status is not None:
+            code = cluster.fail_status
+            self._send_json(code, status_body(code, "InternalError", "simulated server error"))
+            return
         url = urlsplit(self.path)
         q = {k: v[-1] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
         path = url.path.rstrip("/") or "/"
