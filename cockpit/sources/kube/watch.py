@@ -36,8 +36,9 @@ class Refused(Exception):
 
 
 def list_call(api_client: Any, resource: str, namespace: str | None) -> Callable[..., Any]:
-    from kubernetes import client as k8s
+    from cockpit.sources.kube.client import k8s as load_k8s
 
+    k8s = load_k8s()
     core, apps = k8s.CoreV1Api(api_client), k8s.AppsV1Api(api_client)
     table = {
         "pods": (core.list_namespaced_pod, core.list_pod_for_all_namespaces),
@@ -169,8 +170,9 @@ class Reflector:
         return f"403 Forbidden: cannot {verb} {scope}: {message}"
 
     def _request(self, **kw: Any) -> Any:
-        from kubernetes.client.exceptions import ApiException
+        from cockpit.sources.kube.client import k8s
 
+        ApiException = k8s().ApiException  # noqa: N806 - the library's class
         try:
             resp = self.call(_preload_content=False, **kw)
         except ApiException as exc:
