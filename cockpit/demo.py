@@ -477,7 +477,7 @@ def note_event(note: Note) -> Any:
 
 
 def build_app(demo: Demo, layout: str | None = None, *, bell: bool = True,
-              start_engine: bool = True) -> Any:
+              start_engine: bool = True, keymap: dict[str, str] | None = None) -> Any:
     """The cockpit screen over the demo's config: `cockpit run`'s app, plus the script
     (run as a worker on the app's loop) and fault commands in the palette (`:`)."""
     import argparse
@@ -505,7 +505,7 @@ def build_app(demo: Demo, layout: str | None = None, *, bell: bool = True,
 
         def __init__(self) -> None:
             super().__init__(launch.engine, layouts, layout=first, bell_on_nogo=bell,
-                             start_engine=start_engine)
+                             start_engine=start_engine, keymap=keymap)
             self.demo = demo
 
         def on_mount(self) -> None:

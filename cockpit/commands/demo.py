@@ -98,7 +98,9 @@ def _print_config(demo: object, lines: list[str] | tuple[str, ...]) -> int:
 
 
 def _screen(demo: object, args: argparse.Namespace) -> int:
+    from cockpit.commands.run import user_keymap
     from cockpit.demo import build_app, serve_demo
 
-    app = build_app(demo, args.layout, bell=not args.no_bell)  # type: ignore[arg-type]
+    app = build_app(demo, args.layout, bell=not args.no_bell,  # type: ignore[arg-type]
+                    keymap=user_keymap())
     return asyncio.run(serve_demo(app, mouse=args.mouse))

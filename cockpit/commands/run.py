@@ -72,15 +72,27 @@ def load_layouts(config: Any, wanted: str | None) -> tuple[list[Layout], str]:
     return ordered, first.name
 
 
+def user_keymap() -> dict[str, str]:
+    """The user's keys by binding id (`keys:` in ~/.config/cockpit/config.yaml); a bad
+    one is one line, exit 3, before the screen opens."""
+    from cockpit.ui.keys import KeymapError, load_keymap
+
+    try:
+        return load_keymap()
+    except KeymapError as exc:
+        raise Abort([str(exc)]) from None
+
+
 def _run(args: argparse.Namespace) -> int:
     launch = engine_from(args)
     config = launch.config
     layouts, first = load_layouts(config, args.layout)
+    keymap = user_keymap()
     if not (sys.stdin.isatty() and sys.__stderr__.isatty()):  # Textual draws on stderr
         raise Abort(["cockpit run: needs a terminal (for a headless verdict use `cockpit check`)"])
     from cockpit.ui.app import CockpitApp  # Textual only here: headless commands stay light
 
-    app = CockpitApp(launch.engine, layouts, layout=first,
+    app = CockpitApp(launch.engine, layouts, layout=first, keymap=keymap,
                      bell_on_nogo=bool(getattr(config, "bell_on_nogo", True)) and not args.no_bell)
     return asyncio.run(serve(app, launch.engine, mouse=args.mouse))
 

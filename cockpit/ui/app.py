@@ -14,11 +14,11 @@ import inspect
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding
 from textual.containers import Grid, Horizontal
 from textual.css.query import NoMatches
 from textual.screen import Screen
@@ -27,6 +27,7 @@ from textual.widgets import ContentSwitcher, Static
 
 from cockpit.layout import Layout
 from cockpit.model import Event, VerdictKind
+from cockpit.ui.keys import APP_BINDINGS, active_keys, hints
 from cockpit.ui.panes import pane_class
 from cockpit.ui.panes.base import Changes, Pane, update_if_changed
 from cockpit.ui.text import plain, visible
@@ -56,18 +57,21 @@ class StatusBar(Horizontal):
     StatusBar #state.paused { background: $warning; color: $background; text-style: bold; }
     """
 
-    HINTS = (
-        "R:rollback ?:help /:filter ::commands n:note space:tick l:layout p:pause r:sample q:quit"
-    )
-
     def compose(self) -> ComposeResult:
-        yield Static(plain(self.HINTS), id="keys")
+        yield Static("", id="keys")
         yield Static("", id="state")
+
+    def show_keys(self) -> None:
+        """The active bindings' hints (they change with the focused pane and a keymap)."""
+        found = self.query("#keys")
+        if found and self.is_attached:
+            update_if_changed(found.first(Static), plain(hints(self.screen)))
 
     def show(self, layout: str, paused_at: float | None) -> None:
         found = self.query("#state")
         if not found:
             return  # shutting down
+        self.show_keys()
         state = found.first(Static)
         if paused_at is not None:
             update_if_changed(state, plain(f"⏸ PAUSED at {clock(paused_at)} · p resumes"))
@@ -82,25 +86,10 @@ class StatusBar(Horizontal):
 class CockpitApp(App[int]):
     """The release captain's screen over one `Engine` (cockpit/engine.py)."""
 
-    CSS_PATH = "cockpit.tcss"
+    CSS_PATH = str(Path(__file__).with_name("cockpit.tcss"))  # absolute: subclasses elsewhere
     TITLE = "cockpit"
     ENABLE_COMMAND_PALETTE = True
-    BINDINGS = [
-        Binding("question_mark", "help", "Help: every key"),
-        Binding("slash", "filter", "Filter the focused pane"),
-        Binding("colon", "command_palette", "Command palette"),
-        Binding("ctrl+p", "command_palette", "Command palette", show=False),
-        Binding("n", "note", "Add a note to the incident log"),
-        Binding("l", "cycle_layout", "Next layout"),
-        Binding("f2", "cycle_layout", "Next layout", show=False),
-        Binding("p", "pause", "Pause / resume the screen"),
-        Binding("r", "sample_now", "Sample the focused pane's source now"),
-        Binding("R", "rollback", "Rollback: plan, confirm (y, enter), follow, verify"),
-        Binding("tab", "app.focus_next", "Next pane", show=False),
-        Binding("shift+tab", "app.focus_previous", "Previous pane", show=False),
-        Binding("q", "quit", "Quit (asks if an action is running)"),
-        Binding("ctrl+q", "quit", "Quit", show=False, priority=True),
-    ]
+    BINDINGS = APP_BINDINGS  # one registry: cockpit/ui/keys.py
 
     def __init__(
         self,
@@ -111,8 +100,11 @@ class CockpitApp(App[int]):
         bell_on_nogo: bool = True,
         start_engine: bool = True,
         event_buffer: int = EVENT_BUFFER,
+        keymap: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__()
+        if keymap:
+            self.set_keymap(dict(keymap))  # the user's keys by binding id (ui/keys.py)
         if not layouts:
             raise ValueError("at least one layout")
         self.engine = engine
@@ -253,6 +245,10 @@ class CockpitApp(App[int]):
     def current_panes(self) -> list[Pane]:
         return list(self.current_layout_widget().query(Pane))
 
+    def on_descendant_focus(self) -> None:
+        for bar in self.query(StatusBar):
+            bar.show_keys()  # the focused pane's keys join the hints
+
     def focused_pane(self) -> Pane | None:
         node = self.focused
         while node is not None:
@@ -347,7 +343,7 @@ class CockpitApp(App[int]):
     def action_help(self) -> None:
         from cockpit.ui.screens.help import HelpScreen
 
-        self.push_screen(HelpScreen())
+        self.push_screen(HelpScreen(active_keys(self.screen)))
 
     def action_note(self) -> None:
         from cockpit.ui.screens.note import NoteScreen
@@ -428,13 +424,14 @@ class CockpitApp(App[int]):
     # -- command palette -----------------------------------------------------------------
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield SystemCommand("Help", "Show every key", self.action_help)
-        yield SystemCommand("Note", "Add a note to the incident log", self.action_note)
-        yield SystemCommand("Filter", "Filter the focused pane", self.action_filter)
+        # Every active key, generated from the bindings (ui/keys.py), then what has no key.
+        for key in active_keys(screen):
+            if key.action == "command_palette":
+                continue
+            yield SystemCommand(key.help, f"key: {' / '.join(key.keys)}",
+                                lambda k=key: self.run_action(k.action, k.node))
         yield SystemCommand("Shift handoff", "What the next shift must know (the last 8h), as "
                             "`cockpit log handoff` prints it", self.action_handoff)
-        yield SystemCommand("Pause / resume", "Freeze the screen for reading", self.action_pause)
-        yield SystemCommand("Next layout", "Cycle the layouts", self.action_cycle_layout)
         for name, lay in self.layouts.items():
             yield SystemCommand(f"Layout: {name}", lay.description or f"Show {name}",
                                 lambda n=name: self.switch_layout(n))
@@ -446,17 +443,6 @@ class CockpitApp(App[int]):
         for pane in self.current_panes():
             for title, help_text, callback in pane.commands():
                 yield SystemCommand(title, help_text, callback)
-        yield SystemCommand("Quit", "Quit the cockpit (asks if an action is running)",
-                            self.action_quit)
-        # Every other key's action too, so the palette is never missing one.
-        covered = {"help", "note", "filter", "pause", "cycle_layout", "quit", "sample_now",
-                   "command_palette", "app.focus_next", "app.focus_previous"}
-        for binding in self.BINDINGS:
-            if isinstance(binding, Binding) and binding.action not in covered:
-                covered.add(binding.action)
-                yield SystemCommand(binding.description or binding.action,
-                                    f"key: {self.get_key_display(binding)}",
-                                    lambda a=binding.action: self.run_action(a))
         for command in super().get_system_commands(screen):
             if command.title in {"Theme", "Maximize", "Minimize"}:
                 yield command

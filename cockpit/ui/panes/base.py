@@ -42,8 +42,10 @@ What the base does for you:
   while the screen is PAUSED. Override `wants` for finer control.
 - `self.cockpit`: the app (for actions: `call_engine`, `begin_action`). `self.spec.options`: the
   extra keys given to this pane in the layout YAML (e.g. `source: api-health`).
-- `commands()`: (title, help, callback) triples added to the command palette while
-  this pane is on screen. Pane `BINDINGS` show in the help screen (`?`).
+- Keys: `BINDINGS` with an `id`, a one-word description (the status bar) and a
+  `tooltip` (help and palette), see `cockpit/ui/keys.py`; while the pane (or a widget
+  in it, listed in `KEY_WIDGETS`) has focus they show in the status bar, `?` and the
+  palette, generated. `commands()`: extra palette entries that are not keys.
 - `sample_sources()`: what `r` (sample now) samples; default `[source_name]`.
 - `filter_text` / `apply_filter(text)`: `/` sets the filter of the focused pane;
   override `apply_filter` if your pane can filter.
@@ -188,6 +190,7 @@ class Pane(Vertical, can_focus=False):
     CONFIG_HINT: ClassVar[str] = ""
     LISTENS: ClassVar[frozenset[str]] = frozenset()
     VIEW: ClassVar[type | None] = None  # the view type `draw` takes (documentation, tests)
+    KEY_WIDGETS: ClassVar[tuple[type, ...]] = ()  # widgets inside with keys (keymap checks)
 
     DEFAULT_CSS = """
     Pane {

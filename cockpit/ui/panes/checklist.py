@@ -7,7 +7,7 @@ their live value, its age and pass / fail / unknown. `/` filters by any text sho
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -56,10 +56,13 @@ class ChecklistPane(Pane):
     VIEW = ChecklistView
     LISTENS = frozenset({"verdict", "event"})
     BINDINGS = [
-        Binding("space", "tick", "Tick / untick the manual item (asks for a comment)"),
-        Binding("enter", "details", "Show the item in full"),
+        Binding("space", "tick", "tick", id="checklist.tick",
+                tooltip="Tick / untick the manual item (asks for a comment)"),
+        Binding("enter", "details", "details", id="checklist.details",
+                tooltip="Show the checklist item in full"),
     ]
 
+    KEY_WIDGETS = (CockpitTable,)
     COLUMNS = [("", "mark"), ("Item", "item"), ("State", "state"), ("Age", "age"),
                ("Owner", "owner"), ("Ticked by", "by")]
 
@@ -133,10 +136,6 @@ class ChecklistPane(Pane):
         self.table.show(self.rows(view))
 
     # -- actions --------------------------------------------------------------
-
-    def commands(self) -> list[tuple[str, str, Any]]:
-        return [("Tick / untick the selected item", "Checklist: space", self.action_tick),
-                ("Show the selected checklist item", "Checklist: enter", self.action_details)]
 
     def selected_item(self) -> Item | None:
         key = self.table.current_key()

@@ -85,9 +85,11 @@ def event_cells(event: Event) -> tuple[Text, ...]:
 class LogPane(Pane):
     TITLE = "Incident log"
     VIEW = LogView
+    KEY_WIDGETS = (CockpitTable,)
     LISTENS = frozenset({"event"})
     BINDINGS = [
-        Binding("enter", "details", "Show the event in full"),
+        Binding("enter", "details", "details", id="log.details",
+                tooltip="Show the log event in full"),
     ]
 
     # Narrow panes must still show the message: the kind is a one-cell mark (legend in `?`).
@@ -167,9 +169,6 @@ class LogPane(Pane):
         self._last_filter = self.filter_text
         self._shown = {e.id: e for e in wanted}
         table.show([(e.id, event_cells(e)) for e in wanted])
-
-    def commands(self) -> list[tuple[str, str, Any]]:
-        return [("Show the selected log event", "Incident log: enter", self.action_details)]
 
     def selected_event(self) -> Event | None:
         key = self.table.current_key()

@@ -255,13 +255,15 @@ class PodList(Widget, can_focus=True):
     move repaints two lines. The cursor follows a pod (by key) across refreshes."""
 
     BINDINGS = [
-        Binding("down,j", "move(1)", "Down", show=False),
-        Binding("up,k", "move(-1)", "Up", show=False),
-        Binding("pagedown,ctrl+f", "page(1)", "Page down", show=False),
-        Binding("pageup,ctrl+b", "page(-1)", "Page up", show=False),
-        Binding("home,g", "jump(0)", "Top", show=False),
-        Binding("end,G", "jump(-1)", "Bottom", show=False),
-        Binding("enter", "open", "Pod detail"),
+        Binding("down,j", "move(1)", "down", show=False, id="pods.down", tooltip="Next pod"),
+        Binding("up,k", "move(-1)", "up", show=False, id="pods.up", tooltip="Previous pod"),
+        Binding("pagedown,ctrl+f", "page(1)", "page down", show=False, id="pods.page-down",
+                tooltip="A page of pods down"),
+        Binding("pageup,ctrl+b", "page(-1)", "page up", show=False, id="pods.page-up",
+                tooltip="A page of pods up"),
+        Binding("home,g", "jump(0)", "top", show=False, id="pods.top", tooltip="First pod"),
+        Binding("end,G", "jump(-1)", "bottom", show=False, id="pods.bottom", tooltip="Last pod"),
+        Binding("enter", "open", "pod", id="pods.open", tooltip="Pod detail: its events"),
     ]
 
     DEFAULT_CSS = """
@@ -406,6 +408,7 @@ class PodsPane(Pane):
     CONFIG_SECTION = "kubernetes"
     CONFIG_HINT = "e.g. `kubernetes: {context: prod-eu, namespace: asr, selector: app=asr}`"
     VIEW = PodsView
+    KEY_WIDGETS = (PodList,)
     MAX_ROLLOUT_SHARE = 3  # rollout lines take at most a third of the pane's height
 
     DEFAULT_CSS = """

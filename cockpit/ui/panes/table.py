@@ -24,10 +24,13 @@ def cell_sig(cell: Text) -> tuple[str, str]:
 
 class CockpitTable(DataTable):
     BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-        Binding("g", "scroll_top", "Top", show=False),
-        Binding("G", "scroll_bottom", "Bottom", show=False),
+        Binding("j", "cursor_down", "down", show=False, id="list.down", tooltip="Next row"),
+        Binding("k", "cursor_up", "up", show=False, id="list.up", tooltip="Previous row"),
+        Binding("g", "scroll_top", "top", show=False, id="list.top", tooltip="First row"),
+        Binding("G", "scroll_bottom", "bottom", show=False, id="list.bottom",
+                tooltip="Last row"),
+        Binding("enter", "select_cursor", "details", id="list.details",
+                tooltip="Show the selected row in full"),
     ]
 
     DEFAULT_CSS = """

@@ -1,35 +1,42 @@
-"""`?`: every key of the cockpit, the app's and each pane's."""
+"""`?`: every key active on the screen (the app's and the focused pane's), generated
+from the bindings (cockpit/ui/keys.py), and the incident log's marks."""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
-from cockpit.ui.panes import load_panes
+from cockpit.ui.keys import Key
+from cockpit.ui.panes.base import Pane
 from cockpit.ui.screens._dialog import Dialog
 from cockpit.ui.text import plain
 
-# Keys handled by the list widgets inside panes (Textual's DataTable), listed once.
-LIST_KEYS = [
-    ("↑ ↓ / k j", "Move the cursor"),
-    ("PgUp PgDn Home End", "Move a page / to the ends"),
-    ("tab / shift+tab", "Next / previous pane"),
-    ("esc", "Close a dialog"),
-]
 
-
-def _rows(bindings: list[BindingType], display) -> list[tuple[str, str]]:
-    rows: dict[str, list[str]] = {}
-    for b in bindings:
-        if not isinstance(b, Binding):
-            continue
-        rows.setdefault(b.description or b.action, []).append(display(b))
-    return [(" / ".join(keys), desc) for desc, keys in rows.items()]
+def sections_of(keys: list[Key]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The active keys grouped by where they act: the focused pane's, then everywhere."""
+    sections: dict[str, list[tuple[str, str]]] = {}
+    for key in keys:
+        node = key.node
+        where = "Everywhere"
+        while node is not None:
+            if isinstance(node, Pane):
+                where = f"{node.title} pane (focused)"
+                break
+            node = node.parent
+        sections.setdefault(where, []).append((" / ".join(key.keys), key.help))
+    everywhere = sections.pop("Everywhere", [])
+    return [*sections.items(), *([("Everywhere", everywhere)] if everywhere else [])]
 
 
 class HelpScreen(Dialog[None]):
+    """Every active key of the screen below (generated from its bindings), and the marks."""
+
+    def __init__(self, keys: list[Key]) -> None:
+        super().__init__()
+        self.keys = keys
+
     BINDINGS = [
         Binding("escape", "cancel", "Close"),
         Binding("question_mark", "cancel", "Close"),
@@ -45,22 +52,15 @@ class HelpScreen(Dialog[None]):
         self.query_one(VerticalScroll).scroll_relative(y=lines, animate=False)
 
     def compose(self) -> ComposeResult:
-        display = self.app.get_key_display
-        sections: list[tuple[str, list[tuple[str, str]]]] = [
-            ("Everywhere", _rows(list(self.app.BINDINGS), display)),
-        ]
-        for name, cls in sorted(load_panes().items()):
-            rows = _rows(list(cls.BINDINGS), display)
-            if rows:
-                sections.append((f"{cls.TITLE or name} pane", rows))
-        sections.append(("Lists", LIST_KEYS))
+        sections = sections_of(self.keys)
         from cockpit.ui.panes.log import KIND_MARK, ROLLBACK_MARK
 
         marks = [(mark, kind) for kind, (mark, _) in KIND_MARK.items()]
         marks.append((ROLLBACK_MARK[0], "rollback (plan, start, output, end, verify)"))
         sections.append(("Incident log marks", marks))
         with Vertical(classes="dialog", id="help"):
-            yield Static(plain("Keys — no mouse needed"), classes="dialog-title")
+            yield Static(plain("Keys here — no mouse needed (tab moves to the next pane)"),
+                         classes="dialog-title")
             with VerticalScroll():
                 for title, rows in sections:
                     yield Static(plain(title, "bold underline"))
