@@ -89,6 +89,18 @@ class RedisBus:
             self._set(False, exc)
             return False
 
+    def publish_many(self, rows: list[tuple[int, Event]]) -> bool:
+        """Publish a shipped batch in one round trip (a pipeline)."""
+        try:
+            pipe = self._pub.pipeline(transaction=False)
+            for seq, event in rows:
+                pipe.publish(self.channel, encode(seq, event))
+            pipe.execute()
+            return True
+        except _ERRORS as exc:
+            self._set(False, exc)
+            return False
+
     def announce(self) -> bool:
         """Tell the others that who watches changed (they re-read presence now)."""
         try:

@@ -65,6 +65,40 @@ class LocalJournal(SqliteStore):
                 new.append(event)
         return new
 
+    def keep_many(self, rows: list[tuple[int, Event]]) -> dict[str, int | None]:
+        """Copy a run of the shared log (seq, event), in one transaction, and record that
+        this copy is complete up to the last seq. Returns, for each event id, the local
+        seq it had *before* (None: it is new here)."""
+        if not rows:
+            return {}
+        ids = [e.id for _, e in rows]
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                before: dict[str, int | None] = dict.fromkeys(ids)
+                for i in range(0, len(ids), 500):
+                    chunk = ids[i:i + 500]
+                    marks = ",".join("?" * len(chunk))  # placeholders only, no values
+                    for id_, seq in self._db.execute(
+                            f"SELECT id, seq FROM events WHERE id IN ({marks})", chunk):  # noqa: S608
+                        before[id_] = int(seq)
+                self._db.executemany(
+                    "INSERT OR IGNORE INTO events (id, at, author, kind, severity, message, data)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [(e.id, e.at, e.author, str(e.kind), str(e.severity), e.message,
+                      json.dumps(dict(e.data), default=str, sort_keys=True))
+                     for _, e in rows if before[e.id] is None])
+                self._db.execute(
+                    "INSERT INTO sync (key, value) VALUES (?, ?) ON CONFLICT (key) "
+                    "DO UPDATE SET value = excluded.value "
+                    "WHERE CAST(excluded.value AS INTEGER) > CAST(sync.value AS INTEGER)",
+                    (f"remote_seq:{self.launch}", str(rows[-1][0])))
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return before
+
     def pending(self, limit: int = 500) -> list[Event]:
         """Queued events, oldest first (the order they were written here)."""
         with self._lock:
@@ -85,8 +119,14 @@ class LocalJournal(SqliteStore):
         ids = list(ids)
         if not ids:
             return
-        with self._lock:
-            self._db.executemany("DELETE FROM pending WHERE id = ?", [(i,) for i in ids])
+        with self._lock:  # one transaction: one commit for the whole batch
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.executemany("DELETE FROM pending WHERE id = ?", [(i,) for i in ids])
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
 
     def local_seq(self, event_id: str) -> int | None:
         """This file's own sequence of the event with `event_id` (None: not here)."""

@@ -257,10 +257,9 @@ class SharedStore:
             done = self.pg.append(batch)
             self.journal.shipped(e.id for e in batch)
             total += len(batch)
-            for seq, event in done:
-                if self.bus is not None:
-                    self.bus.publish(seq, event)
-                self._accept(seq, event)
+            if self.bus is not None and done:
+                self.bus.publish_many(done)
+            self._accept(done)
 
     def _pull(self) -> None:
         """Catch up from PostgreSQL: every event after the sequence delivered here."""
@@ -268,31 +267,44 @@ class SharedStore:
             with self._lock:
                 after = self._seq
             rows = self.pg.after(after)
-            for seq, event in rows:
-                self._accept(seq, event, catching_up=True)
+            self._accept(rows, catching_up=True)
             if len(rows) < 5000:
                 return
 
-    def _accept(self, seq: int, event: Event, catching_up: bool = False) -> None:
-        """One event of the shared log at `seq`: keep it and hand it on, exactly once."""
+    def _accept(self, rows: list[tuple[int, Event]], catching_up: bool = False) -> None:
+        """A run of the shared log (seq, event): keep it and hand it on, exactly once.
+
+        Only the continuation of what this instance has is taken (a gap wakes the link
+        thread, which catches up from the store by sequence)."""
         with self._lock:
-            if seq <= self._seq:
+            run: list[tuple[int, Event]] = []
+            expect = self._seq + 1
+            for seq, event in sorted(rows, key=lambda r: r[0]):
+                if seq < expect:
+                    continue
+                if seq != expect and not catching_up:
+                    self._wake.set()  # a gap
+                    break
+                run.append((seq, event))
+                expect = seq + 1
+            if not run:
                 return
-            if seq != self._seq + 1 and not catching_up:
-                self._wake.set()  # a gap: the link thread catches up from the store
-                return
-            self.journal.keep([event])
-            self.journal.set_remote_seq(seq)
-            self._seq = seq
-            if event.id in self._mine:
-                self._mine.discard(event.id)
-                return
-            local = self.journal.local_seq(event.id)
-            if local is not None and local <= self._known_local:
-                return  # the reader had it from the journal already
+            before = self.journal.keep_many(run)
+            self._seq = run[-1][0]
+            new = []
+            for _, event in run:
+                if event.id in self._mine:
+                    self._mine.discard(event.id)
+                    continue
+                local = before.get(event.id)
+                if local is not None and local <= self._known_local:
+                    continue  # the reader had it from the journal already
+                new.append(event)
+        if not new:
+            return
         for callback in list(self._listeners):
             try:
-                callback([event])
+                callback(new)
             except Exception:  # noqa: BLE001 - a broken listener must not stop the link
                 log.exception("store listener failed")
 
@@ -313,7 +325,7 @@ class SharedStore:
             self._notify_status()
 
     def _on_bus_message(self, seq: int, event: Event) -> None:
-        self._accept(seq, event)
+        self._accept([(seq, event)])
 
     def _on_bus_state(self, live: bool) -> None:
         self._wake.set()  # up: catch up on what the gap hid; down: poll sooner
