@@ -46,3 +46,31 @@ async def test_two_bastions_one_rollback_through_redis(tmp_path: Path, monkeypat
     assert (await run.wait()).exit_code == 0
     assert sum(1 for argv in recorded(record) if argv[0] == "rollback") == 1
     assert alice.lock.read() is None  # the runner released it in Redis
+
+
+def test_env_vars_naming_a_captain_make_nobody_a_captain(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from cockpit.model import EventKind
+    from tests.support.identity import ME
+    from tests.support.rollback import ROOT, events_of, write_config
+
+    if ME == "alice":
+        pytest.skip("the test account is called alice")
+    exe, record = make_standin(tmp_path / "bin", history_json(asr_history()))
+    config = write_config(tmp_path, HELM, captains=["alice"])
+    env = {**os.environ, "PATH": f"{exe.parent}{os.pathsep}{os.environ['PATH']}",
+           "PYTHONPATH": str(ROOT), "COCKPIT_USER": "alice", "LOGNAME": "alice", "USER": "alice"}
+    env.pop("COCKPIT_HELM", None)
+    proc = subprocess.run([sys.executable, "-m", "cockpit", "rollback", str(config), "--yes"],
+                          capture_output=True, text=True, env=env, cwd=str(ROOT), timeout=60)
+    assert proc.returncode == 77, proc.stderr
+    assert f"{ME}@" in proc.stderr and "not a captain" in proc.stderr
+    assert not any(argv[0] == "rollback" for argv in recorded(record))
+    (denied,) = events_of(tmp_path / "events.db", EventKind.ROLLBACK_DENIED)
+    assert denied.author.startswith(f"{ME}@") and denied.data["user"].startswith(f"{ME}@")
+    proc = subprocess.run([sys.executable, "-m", "cockpit", "log", "add", "-c", str(config),
+                           "who wrote this?"], capture_output=True, text=True, env=env,
+                          cwd=str(ROOT), timeout=60)
+    assert proc.returncode == 0 and f"note added by {ME}@" in proc.stdout

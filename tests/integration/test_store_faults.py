@@ -87,3 +87,59 @@ def test_a_stalled_link_delays_sharing_but_not_writing(pg_proxy, tmp_path: Path)
     proxy.restore()
     assert one.flush(30)
     one.close()
+
+
+def test_log_add_queues_while_pg_is_away_and_the_engine_says_so(pg_proxy, pg_url: str,  # noqa: ANN001, F811
+                                                               tmp_path: Path, capsys,  # noqa: ANN001
+                                                               monkeypatch) -> None:  # noqa: ANN001
+    import asyncio
+
+    from cockpit.cli import main
+    from cockpit.config import load_config
+    from cockpit.engine import Engine
+    from cockpit.model import EventKind
+    from tests.support.ui import FakeSource
+
+    proxy, url = pg_proxy
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    (tmp_path / "cl.yaml").write_text("sections:\n- name: s\n  items:\n  - {id: a, text: A}\n")
+    config = tmp_path / "launch.yaml"
+    config.write_text(f"launch: {launch_name()}\nchecklist: cl.yaml\nstore: {url}\n")
+    proxy.cut()
+    assert main(["log", "add", "-c", str(config), "written while the log is away"]) == 0
+    out = capsys.readouterr().out
+    assert "note queued by" in out and "shared log offline since" in out
+    assert "1 events waiting" in out
+
+    async def watch() -> list[str]:
+        cfg = load_config(config)
+        engine = Engine(cfg, store.open(cfg.store, launch=cfg.launch, journal=cfg.store_path(),
+                                        sync_timeout=0.5), [FakeSource()])
+        await engine.start()
+        said = []
+        for _ in range(100):
+            said.append(engine.team_status())
+            if "offline since" in said[-1]:
+                break
+            await asyncio.sleep(0.1)
+        proxy.restore()
+        for _ in range(200):
+            await asyncio.sleep(0.1)
+            if "shared log back" in engine.team_status():
+                said.append(engine.team_status())
+                break
+        await engine.stop()
+        kinds = [e.message for e in engine.store.events(kinds=[EventKind.STORE])]
+        engine.store.close()
+        return said + kinds
+
+    said = asyncio.run(watch())
+    assert any("shared log offline since" in s for s in said)
+    assert any(s.startswith("shared log back:") and "replayed" in s for s in said)
+    with psycopg.connect(pg_url) as conn:
+        notes = [r[0] for r in conn.execute(
+            "SELECT message FROM cockpit_events WHERE kind = 'note'")]
+        store_events = [r[0] for r in conn.execute(
+            "SELECT message FROM cockpit_events WHERE kind = 'store'")]
+    assert notes == ["written while the log is away"]  # replayed once
+    assert any("offline since" in m for m in store_events)  # the outage is in the log too
