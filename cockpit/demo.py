@@ -120,8 +120,12 @@ def find_helm(explicit: str | None = None) -> str | None:
 
 
 _NO_HELM = """#!{python}
-# cockpit demo: no helm binary was found, so the rehearsal cannot roll back.
+# cockpit demo: no helm binary was found, so the rehearsal cannot roll back. What is
+# deployed (`get metadata`, `status`) is still read from the rehearsal's release file.
 import sys
+from cockpit.sim.helm import read_only_main
+if read_only_main({state!r}, sys.argv[1:]):
+    sys.exit(0)
 sys.stderr.write("Error: cockpit demo has no helm: the rehearsal's rollback cannot run. "
                  "Install it with `bash tools/deps.d/helm.sh` (or put helm on PATH) "
                  "and start the demo again; the scripted fault clears by itself.\\n")
@@ -268,7 +272,8 @@ class Demo:
             write_wrapper(helm_path, self.helm_binary, helm_state, self.dir / "helm-home")
         else:
             helm_path.parent.mkdir(parents=True, exist_ok=True)
-            helm_path.write_text(_NO_HELM.format(python=sys.executable), encoding="utf-8")
+            helm_path.write_text(_NO_HELM.format(python=sys.executable,
+                                                 state=str(helm_state.path)), encoding="utf-8")
             helm_path.chmod(0o755)
         self._write_config(kubeconfig, helm_path)
         self._pretick()

@@ -148,3 +148,33 @@ def wrapper_main(real_helm: str, state_path: str, home: str, args: list[str]) ->
         state.release = args[1]
         state.rolled_back(revision)
     return proc.returncode
+
+
+def read_only_main(state_path: str, args: list[str]) -> bool:
+    """Without a helm binary: answer `get metadata RELEASE ... -o json` and `status RELEASE
+    ... -o json` from the release file in helm's JSON shapes (what the release source
+    reads); False for anything else (the caller says there is no helm)."""
+    import json  # noqa: PLC0415
+
+    if len(args) < 2:
+        return False
+    read = args[:2] == ["get", "metadata"] and len(args) >= 3
+    if not read and args[0] != "status":
+        return False
+    release = args[2] if read else args[1]
+    state = HelmState(state_path, release=release)
+    row = state.deployed()
+    if row is None or row.get("name", release) != release:
+        sys.stderr.write("Error: release: not found\n")
+        raise SystemExit(1)
+    meta = row["chart"]["metadata"]
+    if read:
+        out = {"name": release, "chart": meta.get("name"), "version": meta.get("version"),
+               "appVersion": meta.get("appVersion"), "namespace": row.get("namespace"),
+               "revision": row["version"], "status": row["info"]["status"],
+               "deployedAt": row["info"]["last_deployed"]}
+    else:
+        out = {"name": release, "info": row["info"], "manifest": row.get("manifest", ""),
+               "version": row["version"], "namespace": row.get("namespace")}
+    print(json.dumps(out))
+    return True

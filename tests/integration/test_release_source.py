@@ -162,3 +162,23 @@ async def test_the_banner_names_what_the_release_source_read(tmp_path: Path) -> 
     assert engine.verdict_view().release == "running 2.4.0 (rev 7, deployed)"
     [event] = engine.events(kinds=["release"])
     assert event.message.startswith("helm asr -n asr: revision 7 deployed (chart 2.4.0")
+
+
+async def test_the_demo_without_helm_still_reads_its_release(tmp_path: Path) -> None:
+    import sys
+
+    from cockpit import demo
+
+    state = HelmState(tmp_path / "releases.yaml")
+    state.save([revision(4, "superseded", "2.3.0", 4), revision(5, "deployed", "2.4.0", 5)])
+    stand_in = tmp_path / "helm"
+    stand_in.write_text(demo._NO_HELM.format(python=sys.executable, state=str(state.path)))
+    stand_in.chmod(0o755)
+    source = ReleaseSource(ReleaseConfig(), helm=HelmTarget(release="asr", namespace="asr",
+                                                            helm=str(stand_in)))
+    got = by_name(await source.sample())
+    assert got["release.revision"].value == 5.0 and got["release.app_version"].value == "2.4.0"
+    assert got["release.image.asr-gateway"].value == "2.4.0"
+    rollback = subprocess.run([str(stand_in), "rollback", "asr", "4"], capture_output=True,
+                              text=True, check=False)
+    assert rollback.returncode == 1 and "no helm" in rollback.stderr
