@@ -41,7 +41,8 @@ def build_sources(config: LaunchConfig) -> list[Source]:
     if config.release is not None and config.rollback is not None:
         from cockpit.sources.release import ReleaseSource
 
-        sources.append(ReleaseSource(config.release, config.rollback.helm, config.rollback.ecs))
+        sources.append(ReleaseSource(config.release, config.rollback.helm, config.rollback.ecs,
+                                     launch=config.launch))
     tls = config.tls or TlsConfig()
     if tls.enabled:
         from cockpit.sources.tls import TlsSource, tls_targets

@@ -12,9 +12,9 @@ a thread). Signals:
   DaemonSet in the helm manifest; ECS: of each container).
 
 A revision seen for the first time is one `release` event ("asr revision 5 deployed:
-chart 2.4.0, app 2.4.0"), with an id made from the target and the revision, so a
-restarted cockpit (or a second operator) does not log it twice: the deploy starts the
-launch's timeline.
+chart 2.4.0, app 2.4.0"), with an id made from the launch, the target and the revision,
+so a restarted cockpit (or a second operator of the same launch) does not log it twice:
+the deploy starts the launch's timeline.
 """
 
 from __future__ import annotations
@@ -136,9 +136,10 @@ class ReleaseSource:
     name = "release"
 
     def __init__(self, cfg: ReleaseConfig, helm: HelmTarget | None = None,
-                 ecs: EcsTarget | None = None) -> None:
+                 ecs: EcsTarget | None = None, launch: str = "") -> None:
         if (helm is None) == (ecs is None):
             raise ValueError("a release source needs exactly one of helm or ecs")
+        self.launch = launch  # in the event id: launches sharing a store each log it
         self.cfg = cfg
         self.helm = helm
         self.ecs = ecs
@@ -216,7 +217,7 @@ class ReleaseSource:
             msg += f": {info.description}"
         if before:
             msg += f"; was {before}"
-        key = f"release|{info.target}|{info.revision}".encode()
+        key = f"release|{self.launch}|{info.target}|{info.revision}".encode()
         self._events.append(Event(
             EventKind.RELEASE, redact(msg), Severity.INFO,
             {"target": info.target, "revision": info.revision, "status": info.status,

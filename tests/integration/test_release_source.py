@@ -182,3 +182,18 @@ async def test_the_demo_without_helm_still_reads_its_release(tmp_path: Path) -> 
     rollback = subprocess.run([str(stand_in), "rollback", "asr", "4"], capture_output=True,
                               text=True, check=False)
     assert rollback.returncode == 1 and "no helm" in rollback.stderr
+
+
+async def test_two_launches_on_one_release_each_log_it(tmp_path: Path) -> None:
+    helm = real_helm()
+    state = HelmState(tmp_path / "releases.yaml")
+    state.save([revision(3, "deployed", "2.4.0", 3)])
+    wrapper = write_wrapper(tmp_path / "bin" / "helm", helm, state, tmp_path / "home")
+    target = HelmTarget(release="asr", namespace="asr", helm=str(wrapper))
+    ids = []
+    for launch in ("asr eu GA", "asr eu GA", "asr us GA"):
+        source = ReleaseSource(ReleaseConfig(timeout=60), helm=target, launch=launch)
+        await source.sample()
+        [event] = source.drain_events()
+        ids.append(event.id)
+    assert ids[0] == ids[1] != ids[2]
