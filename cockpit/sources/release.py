@@ -290,17 +290,16 @@ class ReleaseSource:
             if not services:
                 raise ReleaseError(f"ECS service {e.service} not found in cluster {e.cluster}")
             svc = services[0]
-            arn = str(svc.get("taskDefinition") or "")
-            td = ecs.describe_task_definition(taskDefinition=arn)["taskDefinition"]
-            arn = str(td.get("taskDefinitionArn") or arn)  # a service may name "asr:2"
-            family, revision = parse_arn(arn)
+            named = str(svc.get("taskDefinition") or "")  # an ARN; moto keeps "asr:2"
+            td = ecs.describe_task_definition(taskDefinition=named)["taskDefinition"]
+            family, revision = parse_arn(str(td.get("taskDefinitionArn") or named))
         except ReleaseError:
             raise
         except RollbackError as exc:
             raise ReleaseError(str(exc)) from None
         except Exception as exc:  # noqa: BLE001 - botocore's many errors: one line
             raise ReleaseError(redact(f"{type(exc).__name__}: {exc}")[:200]) from None
-        state, _ = deployment_state(svc, arn)
+        state, _ = deployment_state(svc, named)
         primary = next((d for d in svc.get("deployments") or []
                         if d.get("status") == "PRIMARY"), {})
         created = primary.get("createdAt") or primary.get("updatedAt")
