@@ -208,7 +208,7 @@ def _handoff(args: argparse.Namespace) -> int:
     store.close()
     h = handoff.build(config.launch, events, since, now(), checklist, watchers=watchers)
     sys.stdout.write(handoff.to_json(h) if args.format == "json" else handoff.to_markdown(h))
-    return 0
+    return exits.OK
 
 
 def markdown_timeline(launch: str, events: list[Event]) -> str:

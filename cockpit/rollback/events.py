@@ -46,9 +46,12 @@ def _plan_data(plan: Plan) -> dict[str, Any]:
 
 def plan_event(plan: Plan, verdict: str | None = None, failing: Sequence[str] = ()) -> Event:
     data = {**_plan_data(plan), "verdict": verdict, "failing": list(failing)}
+    why = ""
+    if verdict:
+        why = f" (verdict {verdict}" + (f", failing: {', '.join(failing)})" if failing else ")")
     return Event(
         kind=EventKind.ROLLBACK_PLAN,
-        message=f"rollback planned: {plan.brief()}",
+        message=f"rollback planned: {plan.brief()}{why}",
         severity=Severity.INFO,
         data=data,
         author=plan.made_by,

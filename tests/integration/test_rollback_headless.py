@@ -96,6 +96,7 @@ def test_plan_shows_the_verdict_and_failing_gates_and_logs_them(tmp_path, monkey
     assert "verdict:  NO-GO · failing gates: api-up: http.api.up" in out, out + err
     [plan] = events_of(tmp_path / "events.db", EventKind.ROLLBACK_PLAN)
     assert plan.data["verdict"] == "NO-GO" and plan.data["failing"] == ["api-up"]
+    assert plan.message.endswith("(verdict NO-GO, failing: api-up)")
     assert [argv[0] for argv in recorded(record)] == ["history"]
 
 
