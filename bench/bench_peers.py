@@ -3,7 +3,8 @@
 In one run, on the same machine, each program in a real pseudo-terminal at 80x24 and
 200x60 (TERM=xterm-256color, no COLORTERM), 8 s of warm-up then 30 s measured
 (bench/pty_measure.py): CPU of the whole process tree (% of one core), bytes/s to the
-terminal, peak RSS of the tree (MB).
+terminal, peak RSS of the program (MB; of its tree too: the cockpit runs helm now and
+then for the release source).
 
 - cockpit: `cockpit run` on the demo's config (`cockpit demo --print-config
   --no-scripted-fault`: the simulated cluster, Prometheus with DCGM metrics, the ASR
@@ -250,7 +251,8 @@ def run_one(label: str, argv: list[str], cols: int, rows: int, *, ready: Callabl
         for line in m.screen:
             print(f"      | {line[:100]}")
     else:
-        print(f" CPU {m.cpu_pct:.1f}%, {m.bytes_s:,.0f} B/s, RSS {m.rss_mb:.0f} MB")
+        print(f" CPU {m.cpu_pct:.1f}%, {m.bytes_s:,.0f} B/s, RSS {m.rss_mb:.0f} MB "
+              f"(tree {m.tree_rss_mb:.0f})")
     return m
 
 
@@ -283,6 +285,11 @@ def table(results: dict[str, dict[tuple[int, int], Measured]], names: list[str])
         vals = [m.rss_mb for m in results.get(n, {}).values() if not m.skipped]
         cells.append(fmt(max(vals) if vals else float("nan"), ".0f"))
     lines.append(f"{'RSS, MB (peak)':32}" + "".join(f"{c:>14}" for c in cells))
+    cells = []
+    for n in names:
+        vals = [m.tree_rss_mb for m in results.get(n, {}).values() if not m.skipped]
+        cells.append(fmt(max(vals) if vals else float("nan"), ".0f"))
+    lines.append(f"{'RSS of the tree (children), MB':32}" + "".join(f"{c:>14}" for c in cells))
     return lines
 
 

@@ -6,7 +6,8 @@ What is measured, for the whole process tree (the program and every descendant):
 - CPU: user + system seconds over the window (children that exit inside it are counted
   through their parent's cutime/cstime), as % of one core;
 - bytes/s written to the terminal (what an SSH link carries);
-- RSS: the tree's resident memory, sampled each second; the peak is reported.
+- RSS: the program's own resident memory (its main process), sampled each second, peak
+  reported; and the tree's (a child it runs now and then, e.g. helm, counts there).
 
 The terminal is read by pyte (tests/support/pty_app.py), so the last screen can be
 shown: a peer that drew an error instead of its dashboard is noticed, not measured.
@@ -67,15 +68,17 @@ def tree_cpu(root: int) -> float:
     return total
 
 
+def rss_mb(pid: int) -> float:
+    """Resident memory of one process in MB (10^6 bytes, as `ps`/top count MB)."""
+    try:
+        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE / 1e6
+    except (OSError, IndexError):
+        return 0.0
+
+
 def tree_rss_mb(root: int) -> float:
-    """Resident memory of the tree in MB (10^6 bytes, as `ps`/top count MB)."""
-    total = 0
-    for pid in tree(root):
-        try:
-            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
-        except (OSError, IndexError):
-            continue
-    return total / 1e6
+    """Resident memory of the tree in MB."""
+    return sum(rss_mb(pid) for pid in tree(root))
 
 
 def loadavg() -> tuple[float, float, float]:
@@ -91,7 +94,8 @@ class Measured:
     rows: int
     cpu_pct: float = float("nan")
     bytes_s: float = float("nan")
-    rss_mb: float = float("nan")
+    rss_mb: float = float("nan")  # the main process, peak
+    tree_rss_mb: float = float("nan")  # the process tree, peak
     seconds: float = 0.0
     load_before: tuple[float, float, float] = (0.0, 0.0, 0.0)
     skipped: str | None = None  # why it was not measured
@@ -138,10 +142,10 @@ def measure(
         with term.lock:
             start_chunk = len(term.chunks)
         cpu0, t0 = tree_cpu(pid), time.perf_counter()
-        peak = tree_rss_mb(pid)
+        peak, tree_peak = rss_mb(pid), tree_rss_mb(pid)
         while time.perf_counter() - t0 < seconds:
             time.sleep(min(1.0, max(0.0, seconds - (time.perf_counter() - t0))))
-            peak = max(peak, tree_rss_mb(pid))
+            peak, tree_peak = max(peak, rss_mb(pid)), max(tree_peak, tree_rss_mb(pid))
         wall = time.perf_counter() - t0
         cpu1 = tree_cpu(pid)
         with term.lock:
@@ -151,6 +155,7 @@ def measure(
         result.cpu_pct = (cpu1 - cpu0) / wall * 100
         result.bytes_s = sent / wall
         result.rss_mb = peak
+        result.tree_rss_mb = tree_peak
         result.seconds = wall
         result.screen = _last_lines(term)
         return result

@@ -124,6 +124,23 @@ def format_age_coarse(seconds: float | None) -> str:
     return f"{s // 3600}h{(s % 3600) // 60:02d}m"
 
 
+
+def format_age_steps(seconds: float | None) -> str:
+    """The age column of a table (checklist, HTTP checks), in the fewest steps: <10s,
+    <1m, then minutes. A table row repaints each time its age text changes; with a dozen
+    sources on different intervals, 10 s steps changed some row every second or two.
+    Stale readings are not told by this age but by their state ("stale for 42s")."""
+    if seconds is None:
+        return "-"
+    s = int(max(0.0, seconds))
+    if s < 10:
+        return "<10s"
+    if s < 60:
+        return "<1m"
+    if s < 3600:
+        return f"{s // 60}m"
+    return f"{s // 3600}h{(s % 3600) // 60:02d}m"
+
 def status_text(status: SourceStatus | None) -> Text:
     """The border subtitle for a source's status: live / stale for N s / error / starting."""
     if status is None:

@@ -17,7 +17,7 @@ from textual.widgets import DataTable
 
 from cockpit.model import Status
 from cockpit.ui.panes import register_pane
-from cockpit.ui.panes.base import Changes, Pane, format_age_coarse
+from cockpit.ui.panes.base import Changes, Pane, format_age_steps
 from cockpit.ui.panes.table import CockpitTable, Row
 from cockpit.ui.text import plain, visible
 from cockpit.views import ChecklistView
@@ -111,7 +111,7 @@ class ChecklistPane(Pane):
                         state = f"{state} — {st.comment}"
                 by = (f"{st.ticked_by} {hhmm(st.ticked_at)}" if st and st.ticked_by else "")
                 text = "  " * item.depth + item.text + ("" if item.required else " (optional)")
-                age = format_age_coarse(item.age) if auto else ""
+                age = format_age_steps(item.age) if auto else ""
                 hay = " ".join((item.item_id, item.text, state, item.owner or "", by, title,
                                 WORD.get(status, ""))).lower()
                 if needle and needle not in hay:

@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 
 from cockpit.sources.http_view import HttpChecks, HttpView
 from cockpit.ui.panes import register_pane
-from cockpit.ui.panes.base import Changes, Pane, format_age_coarse, status_text
+from cockpit.ui.panes.base import Changes, Pane, format_age_steps, status_text
 from cockpit.ui.panes.table import CockpitTable, Row
 from cockpit.ui.text import plain
 
@@ -88,7 +88,7 @@ class HttpPane(Pane):
             rows.append((name, (
                 plain(mark, style), plain(name.removeprefix("http."), "bold"),
                 plain(f"{word} {code}", style), plain(lat),
-                plain(format_age_coarse(up.age(check.at)) if up is not None else "-", "dim"),
+                plain(format_age_steps(up.age(check.at)) if up is not None else "-", "dim"),
                 plain(check.reason, "dim" if up is None or up.error is None else "yellow"))))
         return rows
 
