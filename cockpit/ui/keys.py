@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 # The app's own keys (the screen's, everywhere). Panes declare theirs in their BINDINGS.
 APP_BINDINGS: list[BindingType] = [
     Binding("R", "rollback", "rollback", id="rollback",
-            tooltip="Rollback: plan, confirm (y, enter), follow, verify"),
+            tooltip="Rollback: plan, confirm (y, enter; a second: y, a, enter), verify"),
     Binding("question_mark", "help", "help", id="help", tooltip="Help: every key here"),
     Binding("slash", "filter", "filter", id="filter", tooltip="Filter the focused pane"),
     Binding("colon,ctrl+p", "command_palette", "commands", id="palette",
