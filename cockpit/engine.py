@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import fnmatch
 import logging
+import math
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -107,6 +109,7 @@ class Engine:
         self._recorded_verdict: str | None = last[0].data.get("verdict") if last else None
         self.verdict = Verdict(VerdictKind.HOLD, at=clock())
         self._state_cache: dict[str, ItemState] | None = None
+        self._judge_again_at = -math.inf  # after it, the clock re-judges (_clock_tick)
         self._store_said = ""
 
     # ------------------------------------------------------------ lifecycle
@@ -251,7 +254,32 @@ class Engine:
         """Re-judge once a second so readings going stale change the verdict on their own."""
         while True:
             await asyncio.sleep(1.0)
+            self._clock_tick()
+
+    def _clock_tick(self) -> None:
+        """Time alone changes the judgement only when a reading ages past its stale bound
+        (readings, ticks and source outages re-judge when they happen). So the clock
+        re-judges once that time has come, and every second while a reading is stale
+        (its age is in the reasons); otherwise the verdict stands, judged now."""
+        now = self.clock()
+        if now > self._judge_again_at:  # stale is age > bound, as in resolve()
             self._evaluate()
+        else:
+            self.verdict = dataclasses.replace(self.verdict, at=now)
+
+    def _next_judgement(self, now: float) -> float:
+        """When time alone could change the judgement: now while a reading is stale,
+        else when the first fresh one goes stale."""
+        soonest = math.inf
+        for name, reading in self.readings.items():
+            bound = self.stale_bound(name)
+            if bound is None or reading.error is not None:
+                continue
+            expires = reading.at + bound
+            if expires < now:
+                return now
+            soonest = min(soonest, expires)
+        return soonest
 
     # ------------------------------------------------------------ state
 
@@ -406,7 +434,9 @@ class Engine:
                 unknown = (ItemState(BLIND_ITEM, Status.UNKNOWN, True, detail=blind),)
         kind = VerdictKind.NO_GO if failing else VerdictKind.HOLD if unknown else VerdictKind.GO
         previous = self.verdict
-        self.verdict = Verdict(kind, failing, unknown, self.clock())
+        at = self.clock()
+        self.verdict = Verdict(kind, failing, unknown, at)
+        self._judge_again_at = self._next_judgement(at)
         if (kind, failing, unknown) != (previous.kind, previous.failing, previous.unknown):
             self._notify(Change("verdict", self.verdict))
         # Verdict changes are events, once every source has had its first say (so a
