@@ -35,6 +35,12 @@ def problems_in(config: LaunchConfig, online: bool = False) -> tuple[list[str], 
 
     local = local_problems(config)
     problems: list[str] = [str(p) for p in local]
+    try:  # the store's spec parses (no I/O): what `check` would refuse, validate names
+        from cockpit.store import spec_of
+
+        spec_of(config)
+    except ValueError as exc:
+        problems.append(str(config.problem(("store",), str(exc).removeprefix("store: "))))
     checked = [f"config {config.path}"]
     checklist = None
     try:

@@ -78,8 +78,11 @@ def open_store(config: LaunchConfig, override: str | None = None,
         return open(spec, launch=config.launch, base_dir=config.base_dir,
                     journal=config.store_path() if not override else None, bus=config.bus,
                     read_only=read_only)
-    except ValueError as exc:
-        raise ConfigError([ConfigProblem(None, "store", str(exc))]) from None
+    except ValueError as exc:  # at the config's `store:` (file:line:col), not a bare line
+        problem = (config.problem(("store",), str(exc).removeprefix("store: "))
+                   if hasattr(config, "problem") and not override
+                   else ConfigProblem(None, "--store" if override else "store", str(exc)))
+        raise ConfigError([problem]) from None
 
 
 def spec_of(config: LaunchConfig) -> StoreSpec:

@@ -82,8 +82,12 @@ def test_the_installed_cockpit_is_the_wheel_and_carries_its_files(installed: Pat
     shipped = {p.name for p in (ROOT / "checklists").glob("*.yaml")}
     assert shipped and {p.name for p in checklists.glob("*.yaml")} == shipped
     assert (clip.parent.parent / "examples" / "reference.yaml").is_file()
+    env = clean_env(installed)
+    env["HOME"] = str(tmp_path)  # the reference config names ~/.config/cockpit/prom-token,
+    (tmp_path / ".config/cockpit").mkdir(parents=True)  # which validate checks is readable
+    (tmp_path / ".config/cockpit/prom-token").write_text("t0ken-for-the-test\n")
     valid = run(installed / "cockpit", "validate", layouts.parent / "examples" / "reference.yaml",
-                cwd=tmp_path, env=clean_env(installed))
+                cwd=tmp_path, env=env)
     assert valid.returncode == 0, valid.stdout + valid.stderr  # its ../checklists, layout
     assert f"ok: checklist {checklists / 'launch-day.yaml'}" in valid.stdout, valid.stdout
     assert f"ok: layout {layouts / 'launch.yaml'}" in valid.stdout, valid.stdout

@@ -121,3 +121,13 @@ def test_a_missing_checklist_is_named_at_the_config(tmp_path, capsys):
     assert f"{config}:2:1: checklist: file not found: {tmp_path / 'checklist.yaml'}" in out
     assert main(["validate", str(tmp_path / "nope.yaml")]) == 3
     assert f"{tmp_path / 'nope.yaml'}:1:1: file not found" in capsys.readouterr().err
+
+
+def test_a_bad_store_is_named_at_the_config_by_validate_and_check(tmp_path, capsys):
+    config = write_launch(tmp_path, GOOD)
+    config.write_text(config.read_text().replace(f"store: sqlite:///{tmp_path}/events.db",
+                                                 "store: ''"))
+    assert main(["validate", str(config)]) == 3
+    assert f"{config}:3:1: store: the store is empty" in capsys.readouterr().out
+    assert main(["check", str(config)]) == 3
+    assert f"{config}:3:1: store: the store is empty" in capsys.readouterr().err
