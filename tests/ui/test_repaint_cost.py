@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 from textual.app import App, ComposeResult
+from textual.geometry import Region
 from textual.widgets import Static
 
 from cockpit.sources.asr.result import ProbeProgress
 from cockpit.ui.panes.base import layout_shape
+from cockpit.ui.panes.lines import LineBody
 from cockpit.ui.panes.pods import PodList
 from cockpit.ui.panes.slo import SloPane
 from cockpit.ui.text import plain
@@ -146,3 +148,39 @@ async def test_layout_shape_only_where_the_size_depends_on_the_text(size) -> Non
         assert layout_shape(auto, short) != layout_shape(auto, plain("a\nb"))
         wide = plain("w" * (auto.content_size.width + 1))
         assert layout_shape(auto, wide) == layout_shape(auto, plain("a\nb"))
+
+
+class LinesApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield LineBody(id="body")
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 60)])
+async def test_line_body_repaints_only_the_changed_line(size) -> None:
+    async with LinesApp().run_test(size=size) as pilot:
+        body = pilot.app.query_one(LineBody)
+        lines = [plain(f"line {i}") for i in range(5)]
+        lines[3] = plain("[@click=app.quit]x[/] [red]not markup", "bold")
+        body.set_lines(lines)
+        await pilot.pause()
+        spy = Spy(body)
+        body.set_lines(list(lines))  # the same text again
+        await pilot.pause()
+        assert spy.calls == []
+        changed = list(lines)
+        changed[2] = plain("line 2, now longer")
+        body.set_lines(changed)
+        await pilot.pause()
+        (regions, layout), = spy.calls
+        assert [(r.y, r.height) for r in regions] == [(2, 1)] and layout is False
+        body.set_lines(changed[:3])  # two lines fewer: those rows are cleared
+        await pilot.pause()
+        assert [r.y for r in spy.calls[-1][0]] == [3, 4]
+        w, h = body.size
+        shown = [s.text.rstrip() for s in body.render_lines(Region(0, 0, w, h))]
+        assert shown[:4] == ["line 0", "line 1", "line 2, now longer", ""]
+        body.set_lines(lines)
+        await pilot.pause()
+        shown = [s.text.rstrip() for s in body.render_lines(Region(0, 0, w, h))]
+        assert shown[3] == "[@click=app.quit]x[/] [red]not markup"  # literally
+        assert pilot.app.is_running

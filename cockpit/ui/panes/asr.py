@@ -22,13 +22,13 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import Static
 
 from cockpit.sources.asr.result import ProbeProgress, ProbeResult
 from cockpit.sources.asr.source import AsrDetail, AsrView
 from cockpit.sources.asr.wer import WordOp, words
 from cockpit.ui.panes import register_pane
-from cockpit.ui.panes.base import Pane, format_age_coarse, update_if_changed
+from cockpit.ui.panes.base import Pane, format_age_coarse
+from cockpit.ui.panes.lines import LineBody
 from cockpit.ui.spark import sparkline
 from cockpit.ui.text import plain
 
@@ -253,7 +253,7 @@ def wrap(text: Text, width: int) -> list[Text]:
     return list(text.wrap(_MEASURE, width, overflow="fold"))
 
 
-class AsrBody(Static, can_focus=True):
+class AsrBody(LineBody, can_focus=True):
     """The pane's text; focusable, so `r` (sample the focused pane's source) probes now."""
 
 
@@ -273,7 +273,7 @@ class AsrPane(Pane):
 
     def compose_body(self) -> ComposeResult:
         self.lines = []
-        yield AsrBody(id="asr-body", markup=False)
+        yield AsrBody(id="asr-body")  # repaints only the lines that changed
 
     def on_resize(self) -> None:
         self.redraw()
@@ -286,4 +286,4 @@ class AsrPane(Pane):
 
     def draw(self, view: AsrView) -> None:
         self.lines = self.body_lines(view)
-        update_if_changed(self.query_one("#asr-body", Static), Text("\n").join(self.lines))
+        self.query_one("#asr-body", AsrBody).set_lines(self.lines)

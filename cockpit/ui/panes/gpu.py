@@ -17,11 +17,11 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import Static
 
 from cockpit.sources.gpu_model import GpuSnapshot, GpuStat, GpuView, Mark, NodeGroup
 from cockpit.ui.panes import register_pane
-from cockpit.ui.panes.base import Pane, format_age, update_if_changed
+from cockpit.ui.panes.base import Pane, format_age
+from cockpit.ui.panes.lines import LineBody
 from cockpit.ui.spark import level, sparkline
 from cockpit.ui.text import plain
 
@@ -282,7 +282,7 @@ class GpuPane(Pane):
 
     def compose_body(self) -> ComposeResult:
         self.lines = []
-        yield Static(id="gpu-body", markup=False)
+        yield LineBody(id="gpu-body")  # repaints only the lines that changed
 
     def on_resize(self) -> None:
         self.redraw()
@@ -309,4 +309,4 @@ class GpuPane(Pane):
 
     def draw(self, view: GpuView) -> None:
         self.lines = self.body_lines(view)
-        update_if_changed(self.query_one("#gpu-body", Static), Text("\n").join(self.lines))
+        self.query_one("#gpu-body", LineBody).set_lines(self.lines)

@@ -27,12 +27,12 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import Static
 
 from cockpit.model import Series
 from cockpit.sources.prom_view import SignalView, SloView
 from cockpit.ui.panes import register_pane
-from cockpit.ui.panes.base import Changes, Pane, format_age, update_if_changed
+from cockpit.ui.panes.base import Changes, Pane, format_age
+from cockpit.ui.panes.lines import LineBody
 from cockpit.ui.spark import timeline
 from cockpit.ui.text import plain
 
@@ -387,7 +387,7 @@ class SloPane(Pane):
 
     def compose_body(self) -> ComposeResult:
         self.lines = []
-        yield Static(id="slo-body", markup=False)
+        yield LineBody(id="slo-body")  # repaints only the lines that changed
 
     def on_resize(self) -> None:
         self.redraw()
@@ -412,4 +412,4 @@ class SloPane(Pane):
 
     def draw(self, view: SloView) -> None:
         self.lines = self.body_lines(view)
-        update_if_changed(self.query_one("#slo-body", Static), Text("\n").join(self.lines))
+        self.query_one("#slo-body", LineBody).set_lines(self.lines)
