@@ -123,11 +123,11 @@ def read_text(path: str | os.PathLike[str]) -> str:
     file = str(path)
     where = Position(file, 1, 1)
     try:
+        mode = os.stat(Path(path).expanduser()).st_mode  # before open(): a FIFO would block
+        if not stat.S_ISREG(mode):
+            what = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
+            raise YamlError(where, f"cannot read: {what}")
         with open(Path(path).expanduser(), "rb") as f:
-            mode = os.fstat(f.fileno()).st_mode
-            if not stat.S_ISREG(mode):
-                what = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
-                raise YamlError(where, f"cannot read: {what}")
             raw = f.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise YamlError(where, "file not found") from None

@@ -10,6 +10,7 @@ PostgreSQL store that is not there), and a value given through `${ENV}`.
 from __future__ import annotations
 
 import base64
+import json
 import os
 import subprocess
 import sys
@@ -112,7 +113,9 @@ current-context: ctx
     assert not leaks(raw.decode("utf-8", "replace")), "...without the secret"
     # each secret's path was really taken (else the test proves nothing)
     assert "port 1 failed" in outputs["dsn"].stderr + outputs["dsn"].stdout
-    assert "kube" in outputs["check"].stdout or "pods" in outputs["check"].stdout
+    pods = next(i for i in json.loads(outputs["check --json"].stdout)["items"]
+                if i["id"] == "pods")
+    assert pods["status"] == "unknown" and "cannot list pods: HTTP 500" in pods["detail"]
 
 
 async def test_planted_secrets_never_reach_the_screen(tmp_path: Path, monkeypatch):

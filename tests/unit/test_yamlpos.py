@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import re
 import time
 from pathlib import Path
@@ -65,6 +66,8 @@ def test_files_that_are_not_yaml_text(tmp_path: Path):
     utf16.write_bytes("launch: x\n".encode("utf-16-le"))  # no byte-order mark
     latin = tmp_path / "latin.yaml"
     latin.write_bytes("launch: x\ntitle: caf\xe9\n".encode("latin-1"))
+    fifo = tmp_path / "fifo.yaml"
+    os.mkfifo(fifo)
     big = tmp_path / "big.yaml"
     with big.open("wb") as f:
         f.truncate(MAX_BYTES + 10)  # sparse: cheap
@@ -75,6 +78,7 @@ def test_files_that_are_not_yaml_text(tmp_path: Path):
         tmp_path: "1:1: cannot read: a directory",
         big: "1:1: file is larger than 4 MiB",
         Path("/dev/zero"): "1:1: cannot read: not a regular file",
+        fifo: "1:1: cannot read: not a regular file",  # open() would block for ever
     }
     for path, what in cases.items():
         with pytest.raises(YamlError) as info:
