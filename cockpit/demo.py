@@ -32,7 +32,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -40,6 +40,9 @@ from cockpit import identity
 from cockpit.shipped import shipped_file
 from cockpit.sim.health import ApiHandler, ApiServer
 from cockpit.sim.scenario import FAULTS, NAMESPACE, LaunchScenario, Note
+
+if TYPE_CHECKING:
+    from cockpit.demo_app import DemoApp
 
 ROOT = Path(__file__).resolve().parents[1]
 CHECKLISTS = ("launch-day.yaml", "asr-service.yaml")  # first that validates wins
@@ -82,7 +85,7 @@ class DemoOptions:
     store: str | None = None  # event log file; default: in the temp dir
     faults: list[tuple[str, float]] = field(default_factory=list)  # (name, scenario s)
     scripted_fault: bool = True
-    layout: str = "launch"
+    layout: str | None = None  # None: the screen picks one by terminal size
     helm: str | None = None  # a helm binary; default tools/bin/helm, else helm on PATH
     workdir: str | None = None  # default: a fresh temp dir, removed on stop
 
@@ -325,7 +328,7 @@ class Demo:
         return {
             "launch": "asr 2.4.0 rehearsal",
             "checklist": str(checklist),
-            "layout": self.options.layout,
+            **({"layout": self.options.layout} if self.options.layout else {}),
             "store": f"sqlite:///{self.store_path()}",
             "captains": [identity.current().user],
             "http": self._http_checks(),
@@ -484,78 +487,26 @@ def note_event(note: Note) -> Any:
 
 
 def build_app(demo: Demo, layout: str | None = None, *, bell: bool = True,
-              start_engine: bool = True, keymap: dict[str, str] | None = None) -> Any:
-    """The cockpit screen over the demo's config: `cockpit run`'s app, plus the script
-    (run as a worker on the app's loop) and fault commands in the palette (`:`)."""
-    import argparse
-
-    from textual.app import App
-
-    from cockpit.commands.common import engine_from
-    from cockpit.commands.run import load_layouts
-    from cockpit.ui.app import CockpitApp
+              start_engine: bool = True, keymap: dict[str, str] | None = None) -> DemoApp:
+    """The cockpit screen over the demo's config (`cockpit.demo_app.DemoApp`): `cockpit
+    run`'s app, plus the script and fault commands. The launch is built as every
+    command builds one (`cockpit.launch.build`); None `layout` picks by terminal size."""
+    from cockpit.demo_app import DemoApp
+    from cockpit.launch import LaunchError, build
+    from cockpit.layout import LayoutError, NoSuchLayout, layouts_for
 
     assert demo.config_path is not None
-    launch = engine_from(argparse.Namespace(config=str(demo.config_path), store=None))
-    layouts, first = load_layouts(launch.config, layout)
-
-    import inspect
-
-    # Textual reads CSS_PATH relative to the module defining the class: point it home.
-    here = Path(inspect.getfile(CockpitApp)).parent
-    css = CockpitApp.CSS_PATH
-    css_paths = [css] if isinstance(css, str | Path) else list(css or [])
-
-    class DemoApp(CockpitApp):
-        TITLE = "cockpit demo"
-        CSS_PATH = [str(here / p) for p in css_paths]  # noqa: RUF012
-
-        def __init__(self) -> None:
-            super().__init__(launch.engine, layouts, layout=first, bell_on_nogo=bell,
-                             start_engine=start_engine, keymap=keymap)
-            self.demo = demo
-
-        def on_mount(self) -> None:
-            # Textual also calls CockpitApp.on_mount (handlers run for every class in
-            # the MRO): calling it here too would start the engine twice.
-            self.run_worker(demo.drive(self._record), group="demo-script",
-                            exit_on_error=False)
-
-        def _flush(self, *args: Any, **kwargs: Any) -> None:
-            # CockpitApp._flush (the coalesced repaint) shadows Textual's App._flush(stderr=),
-            # which Textual's print capture calls (e.g. logging at exit): route that home.
-            if args or kwargs:
-                App._flush(self, *args, **kwargs)
-            else:
-                super()._flush()
-
-        def _record(self, note: Note) -> None:
-            self.engine.record(note_event(note))
-
-        def _inject(self, name: str) -> None:
-            what = demo.inject(name)
-            self._record(("warning", f"rehearsal: fault injected by {self.engine.author} — "
-                                     f"{what}"))
-
-        def _clear(self) -> None:
-            n = demo.clear_faults()
-            self._record(("info", f"rehearsal: {n} fault(s) cleared by {self.engine.author}"))
-
-        def get_system_commands(self, screen: Any) -> Any:
-            from textual.app import SystemCommand
-
-            yield from super().get_system_commands(screen)
-            for name, (_, what) in sorted(FAULTS.items()):
-                yield SystemCommand(f"Fault: {name}", f"rehearsal: inject {what}",
-                                    lambda n=name: self._inject(n))
-            yield SystemCommand("Fault: clear all", "rehearsal: end every injected fault",
-                                self._clear)
-
-    return DemoApp()
+    try:
+        launch = build(demo.config_path)
+        layouts, first = layouts_for(launch.config, layout)
+    except (LaunchError, LayoutError, NoSuchLayout) as exc:
+        raise DemoError(str(exc)) from None
+    return DemoApp(demo, launch.engine, layouts, layout=first, bell=bell,
+                   start_engine=start_engine, keymap=keymap)
 
 
-async def serve_demo(app: Any, mouse: bool = False) -> int:
-    from cockpit.commands.run import serve
+async def serve_demo(app: DemoApp, mouse: bool = False) -> int:
+    from cockpit.ui.serve import serve
 
     return await serve(app, app.engine, mouse=mouse)
 

@@ -31,7 +31,6 @@ from typing import Any
 import yaml
 
 from cockpit.shipped import shipped_dir
-from cockpit.ui.panes import pane_types
 from cockpit.yamlpos import YamlError, compose, plain_data, read_text
 
 _SIZE = re.compile(r"^(auto|\d+(\.\d+)?(fr|%|w|h|vw|vh)?)$")
@@ -39,6 +38,25 @@ _PANE_KEYS = {"type", "row", "col", "row_span", "col_span", "height", "width", "
               "options"}
 _TOP_KEYS = {"name", "description", "columns", "rows", "panes"}
 LAYOUT_DIR = shipped_dir("layouts")
+
+# Pane type name -> the UI module defining its widget (one line per pane; sorted by name).
+# Here, as data, so a layout validates headless; `cockpit.ui.panes` imports the modules.
+PANE_MODULES: dict[str, str] = {
+    "asr": "cockpit.ui.panes.asr",
+    "checklist": "cockpit.ui.panes.checklist",
+    "gpu": "cockpit.ui.panes.gpu",
+    "http": "cockpit.ui.panes.http",
+    "log": "cockpit.ui.panes.log",
+    "pods": "cockpit.ui.panes.pods",
+    "signals": "cockpit.ui.panes.signals",
+    "slo": "cockpit.ui.panes.slo",
+    "verdict": "cockpit.ui.panes.verdict",
+}
+
+
+def pane_types() -> frozenset[str]:
+    """Every type name a layout may use (no import of Textual)."""
+    return frozenset(PANE_MODULES)
 
 
 class LayoutError(ValueError):
@@ -58,6 +76,11 @@ class LayoutError(ValueError):
             self.line, self.column = where, column
         self.message = message
         super().__init__(f"{self.path}:{self.line or 1}:{self.column}: {message}")
+
+
+class NoSuchLayout(ValueError):
+    """The layout asked for (--layout, or the config's `layout:`) is not on offer; `str()`
+    names where it was asked for."""
 
 
 @dataclass(frozen=True)
@@ -262,3 +285,33 @@ def resolve_layout(name_or_path: str, *dirs: Path) -> Path:
         raise LayoutError(name_or_path, None,
                           f"no layout named {name_or_path!r} (have: {', '.join(sorted(files))})")
     return files[name_or_path]
+
+
+def layouts_for(config: Any, wanted: str | None) -> tuple[list[Layout], str | None]:
+    """Every layout on offer (the config dir's `layouts/`, then the shipped ones) and the
+    one to open: `wanted` (--layout), else the config's `layout:`, else None (the screen
+    picks by terminal size). NoSuchLayout names the flag or the config's place;
+    LayoutError a bad file."""
+    base = Path(getattr(config, "base_dir", Path.cwd()))
+    dirs = [base / "layouts"]
+    choice = wanted or getattr(config, "layout", None)
+    files = layout_files(*dirs)
+    layouts: dict[str, Layout] = {}
+    first: str | None = None
+    if choice is not None:
+        try:
+            path = resolve_layout(choice, *dirs)
+        except LayoutError as exc:  # no such name: at the config's `layout:`, or the flag
+            where = (str(config.problem(("layout",), exc.message)) if wanted is None
+                     and hasattr(config, "problem") else f"--layout: {exc.message}")
+            raise NoSuchLayout(where) from None
+        if not path.is_absolute() and (wanted is None or not path.exists()):
+            # The config's `layout:` is relative to the config file; --layout to the cwd.
+            path = base / path if (base / path).exists() or not path.exists() else path
+        chosen = load_layout(path)
+        layouts[chosen.name], first = chosen, chosen.name
+        files = {n: p for n, p in files.items() if p.resolve() != path.resolve()}
+    for name, p in files.items():
+        if name not in layouts:
+            layouts[name] = load_layout(p)
+    return sorted(layouts.values(), key=lambda lay: lay.name), first

@@ -115,3 +115,10 @@ class LogView:
     """The newest events of the log, oldest first (the app's bounded buffer)."""
 
     events: tuple[Event, ...]
+
+
+@dataclass(frozen=True)
+class SignalsView:
+    """Every source's view, for the signals strip (one line per source)."""
+
+    views: tuple[View, ...]

@@ -6,11 +6,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from cockpit import exits
-from cockpit.checklist import ChecklistError, unit_problems, unknown_signals
 from cockpit.config import ConfigError, LaunchConfig, load_config
+
+if TYPE_CHECKING:
+    from cockpit.launch import Launch
 
 EXIT_GO, EXIT_NO_GO, EXIT_HOLD, EXIT_CONFIG = exits.OK, exits.NO_GO, exits.HOLD, exits.BAD_INPUT
 
@@ -41,35 +43,19 @@ def config_from(args: argparse.Namespace) -> LaunchConfig:
         raise Abort([str(p) for p in exc.problems]) from None
 
 
-@dataclass
-class Launch:
-    config: LaunchConfig
-    engine: object  # cockpit.engine.Engine; typed loosely to keep this module light
-
-
 def engine_from(args: argparse.Namespace, validate_signals: bool = True) -> Launch:
-    """Config, store and engine for a command; every problem raised as Abort(code 3)."""
-    from cockpit.engine import Engine
-    from cockpit.local_checks import local_problems
-    from cockpit.store import open_store
+    """Config, store and engine for a command (`cockpit.launch.build`); every problem
+    raised as Abort (code 3)."""
+    from cockpit.launch import LaunchError, build
 
-    config = config_from(args)
-    local = local_problems(config)  # a missing audio or token file is the config's fault
-    if local:
-        raise Abort([str(p) for p in local])
+    if not getattr(args, "config", None):
+        raise Abort(["cockpit: no launch config: pass -c CONFIG or set COCKPIT_CONFIG"])
     try:
-        store = open_store(config, getattr(args, "store", None))
-        engine = Engine(config, store, read_only=bool(getattr(args, "read_only", False)))
-    except ConfigError as exc:
-        raise Abort([str(p) for p in exc.problems]) from None
-    except ChecklistError as exc:
+        return build(args.config, store=getattr(args, "store", None),
+                     read_only=bool(getattr(args, "read_only", False)),
+                     validate_signals=validate_signals)
+    except LaunchError as exc:
         raise Abort(exc.problems) from None
-    if validate_signals:
-        problems = unknown_signals(engine.checklist, engine.known_signal) + unit_problems(
-            engine.checklist, engine.signal_unit)
-        if problems:
-            raise Abort(problems)
-    return Launch(config, engine)
 
 
 def run_command(body, args: argparse.Namespace) -> int:  # noqa: ANN001

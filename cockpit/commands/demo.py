@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "demo", help="a rehearsal: simulated cluster, Prometheus and ASR service on loopback",
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--layout", help="layout name (launch, watch, compact) or a YAML file "
-                        "(default: launch)")
+                        "(default: by terminal size, compact below 120x35)")
     parser.add_argument("--speed", type=float, default=1.0,
                         help="run the script this many times faster (default 1: ~10 minutes)")
     parser.add_argument("--store", help="event log file to keep (default: a temp file, "
@@ -62,7 +62,7 @@ def _demo(args: argparse.Namespace) -> int:
                      "point `cockpit check` at the config it prints)"])
     options = DemoOptions(speed=args.speed, store=args.store, faults=faults,
                           scripted_fault=not args.no_scripted_fault,
-                          layout=args.layout or "launch")
+                          layout=args.layout)
     demo = Demo(options)
     try:
         demo.start()

@@ -10,22 +10,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import os
-import select
-import signal
 import sys
-import threading
-from pathlib import Path
-from typing import Any
 
-from cockpit import exits
 from cockpit.commands.common import Abort, add_config_argument, engine_from, run_command
-from cockpit.layout import Layout, LayoutError, layout_files, load_layout, resolve_layout
-
-EXIT_HANGUP = exits.HANGUP
-HARD_EXIT_AFTER = 5.0  # s: after a hangup, exit even if a clean shutdown stalls
-TTY_CHECK_EVERY = 2.0  # s: notice a terminal that went away without a SIGHUP
+from cockpit.config import LaunchConfig
+from cockpit.layout import Layout, LayoutError, NoSuchLayout, layouts_for
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -44,32 +33,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=lambda args: run_command(_run, args))
 
 
-def load_layouts(config: Any, wanted: str | None) -> tuple[list[Layout], str]:
-    """Every layout on offer (config dir's `layouts/`, then the bundled ones) and the first."""
-    base = Path(getattr(config, "base_dir", Path.cwd()))
-    dirs = [base / "layouts"]
-    choice = wanted or getattr(config, "layout", None) or "launch"
+def load_layouts(config: LaunchConfig, wanted: str | None) -> tuple[list[Layout], str | None]:
+    """`cockpit.layout.layouts_for`, its errors as one line each (exit 3)."""
     try:
-        files = layout_files(*dirs)
-        try:
-            path = resolve_layout(choice, *dirs)
-        except LayoutError as exc:  # no such name: at the config's `layout:`, or the flag
-            where = (str(config.problem(("layout",), exc.message)) if wanted is None
-                     and hasattr(config, "problem") else f"--layout: {exc.message}")
-            raise Abort([where]) from None
-        from_config = wanted is None
-        if not path.is_absolute() and (from_config or not path.exists()):
-            # The config's `layout:` is relative to the config file; --layout to the cwd.
-            path = base / path if (base / path).exists() or not path.exists() else path
-        first = load_layout(path)
-        layouts = {first.name: first}
-        for name, p in files.items():
-            if name not in layouts and p.resolve() != path.resolve():
-                layouts[name] = load_layout(p)
-    except LayoutError as exc:
+        return layouts_for(config, wanted)
+    except (LayoutError, NoSuchLayout) as exc:
         raise Abort([str(exc)]) from None
-    ordered = sorted(layouts.values(), key=lambda lay: lay.name)
-    return ordered, first.name
 
 
 def user_keymap() -> dict[str, str]:
@@ -94,61 +63,8 @@ def _run(args: argparse.Namespace) -> int:
 
     app = CockpitApp(launch.engine, layouts, layout=first, keymap=keymap,
                      bell_on_nogo=bool(getattr(config, "bell_on_nogo", True)) and not args.no_bell)
+    from cockpit.ui.serve import serve
+
     return asyncio.run(serve(app, launch.engine, mouse=args.mouse))
 
 
-def _hard_exit_later(code: int) -> None:
-    timer = threading.Timer(HARD_EXIT_AFTER, os._exit, args=(code,))
-    timer.daemon = True
-    timer.start()
-
-
-def _terminal_gone(fd: int = 0) -> bool:
-    """Whether the terminal on `fd` hung up (polled for HUP/ERR only: no input is read)."""
-    poller = select.poll()
-    poller.register(fd, 0)
-    try:
-        events = poller.poll(0)
-    except OSError:
-        return True
-    return any(mask & (select.POLLHUP | select.POLLERR | select.POLLNVAL) for _, mask in events)
-
-
-async def serve(app: Any, engine: Any, mouse: bool = False) -> int:
-    """Run `app` over `engine` until quit or hangup; always stop the engine and the store."""
-    loop = asyncio.get_running_loop()
-    hung_up = False
-
-    def hangup(signum: int = signal.SIGHUP) -> None:
-        nonlocal hung_up
-        if hung_up:
-            return
-        hung_up = True
-        _hard_exit_later(128 + signum)
-        app.exit(return_code=128 + signum)
-
-    for sig in (signal.SIGHUP, signal.SIGTERM):
-        loop.add_signal_handler(sig, hangup, sig)
-
-    async def watch_tty() -> None:
-        while True:
-            await asyncio.sleep(TTY_CHECK_EVERY)
-            if _terminal_gone():
-                hangup(signal.SIGHUP)
-                return
-
-    watcher = asyncio.create_task(watch_tty())
-    try:
-        await app.run_async(mouse=mouse)
-    finally:
-        watcher.cancel()
-        with contextlib.suppress(BaseException):
-            await asyncio.wait_for(engine.stop(), 3.0)
-        close = getattr(getattr(engine, "store", None), "close", None)
-        if callable(close):
-            with contextlib.suppress(Exception):
-                close()
-        for sig in (signal.SIGHUP, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
-    code = app.return_code
-    return int(code if code is not None else (EXIT_HANGUP if hung_up else 0))

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.containers import Grid, Horizontal
 from textual.css.query import NoMatches
@@ -34,9 +35,11 @@ from cockpit.ui.text import plain, visible
 
 if TYPE_CHECKING:
     from cockpit.engine import Change, Engine
+    from cockpit.ui.rollback_desk import RollbackDesk
 
 EVENT_BUFFER = 1000  # events kept for the log panes (bounded: hours cost what minutes do)
 FLUSH_EVERY = 0.25  # s: repaints coalesced to at most 4 a second
+COMPACT_BELOW = (120, 35)  # columns, rows: a smaller terminal gets the compact layout
 
 
 def clock(at: float | None = None) -> str:
@@ -109,6 +112,9 @@ class CockpitApp(App[int]):
             raise ValueError("at least one layout")
         self.engine = engine
         self.layouts: dict[str, Layout] = {lay.name: lay for lay in layouts}
+        # No layout asked for: pick by terminal size (compact below COMPACT_BELOW) and
+        # follow resizes across that line, until the operator picks one.
+        self.auto_layout = layout not in self.layouts
         self.layout_name = layout if layout in self.layouts else next(iter(self.layouts))
         self.bell_on_nogo = bell_on_nogo
         self.start_engine = start_engine
@@ -121,10 +127,30 @@ class CockpitApp(App[int]):
         self._last_verdict: VerdictKind | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self._loop_thread = threading.get_ident()
+        self._rollback_desk: RollbackDesk | None = None
+
+    @property
+    def rollback_desk(self) -> RollbackDesk | None:
+        """The launch's rollback (made on first use); None without a rollback target."""
+        if self._rollback_desk is None and self.engine.config.rollback is not None:
+            from cockpit.ui.rollback_desk import RollbackDesk
+
+            self._rollback_desk = RollbackDesk(self, self.engine)
+        return self._rollback_desk
 
     # -- composition ----------------------------------------------------------
 
+    def layout_for_size(self, width: int, height: int) -> str:
+        """compact below COMPACT_BELOW (either way), else launch (if both are on offer)."""
+        small = width < COMPACT_BELOW[0] or height < COMPACT_BELOW[1]
+        want = "compact" if small else "launch"
+        if want in self.layouts:
+            return want
+        return self.layout_name
+
     def compose(self) -> ComposeResult:
+        if self.auto_layout:
+            self.layout_name = self.layout_for_size(self.size.width, self.size.height)
         yield Static("", id="paused-banner")
         with ContentSwitcher(initial=self._layout_id(self.layout_name), id="layouts"):
             yield self._build_layout(self.layouts[self.layout_name])
@@ -264,7 +290,15 @@ class CockpitApp(App[int]):
                     widget.focus()
                     return
 
-    def switch_layout(self, name: str) -> None:
+    def on_resize(self, event: events.Resize) -> None:
+        if self.auto_layout:
+            self.switch_layout(self.layout_for_size(event.size.width, event.size.height),
+                               chosen=False)
+
+    def switch_layout(self, name: str, chosen: bool = True) -> None:
+        """Show layout `name`; `chosen` (by the operator) ends picking by size."""
+        if chosen:
+            self.auto_layout = False
         if name not in self.layouts or name == self.layout_name:
             return
         switcher = self.query_one("#layouts", ContentSwitcher)

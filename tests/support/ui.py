@@ -7,12 +7,11 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from cockpit.config import load_config
 from cockpit.engine import Engine
+from cockpit.launch import build
 from cockpit.layout import LAYOUT_DIR, Layout, load_layout
 from cockpit.model import Reading, now
 from cockpit.sources.http_view import HttpView, http_view
-from cockpit.store.sqlite import SqliteStore
 from cockpit.views import ViewContext
 
 CHECKLIST = """\
@@ -73,14 +72,14 @@ def write_launch(tmp: Path, checklist: str = CHECKLIST) -> Path:
 
 def make_engine(tmp: Path, source: FakeSource | None = None,
                 checklist: str = CHECKLIST) -> tuple[Engine, FakeSource]:
-    """A real Engine on a SqliteStore in `tmp`, with one driven fake source."""
+    """A real Engine (built by `cockpit.launch.build`, as every command builds one) on
+    the SQLite event log in `tmp`, with one driven fake source."""
     config_path = tmp / "launch.yaml"
     if not config_path.exists():
         write_launch(tmp, checklist)
-    config = load_config(config_path)
     source = source or FakeSource()
-    engine = Engine(config, SqliteStore(tmp / "events.db"), [source])
-    return engine, source
+    launch = build(config_path, sources=[source], validate_signals=False)  # as every command
+    return launch.engine, source
 
 
 def up(value: bool = True, name: str = "http.api.up", source: str = "http.api",

@@ -10,7 +10,7 @@ import pytest
 
 from cockpit.demo import Demo, DemoOptions, build_app
 from tests.support.require import missing
-from tests.support.ui import screen_text, type_text
+from tests.support.ui import pane_text, screen_text, type_text
 
 LIVE = ("http.health.up", "pods.total", "rollout.complete", "error_rate", "p95_latency",
         "gpu.count", "asr.ok")
@@ -75,14 +75,21 @@ async def test_launch_layout_at_200x60_shows_verdict_and_live_panes(demo):
         await app.engine.stop()
 
 
-async def test_launch_layout_at_80x24_and_a_fault_from_the_palette(demo):
-    app = build_app(demo, bell=False)
+async def test_no_layout_at_80x24_is_compact_with_every_headline_and_a_fault(demo):
+    app = build_app(demo, bell=False)  # as `cockpit demo` with no --layout, on a laptop
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await wait_live(pilot, app)
+            assert app.layout_name == "compact"
             text = screen_text(app)
             assert "Verdict: HOLD" in text or "Verdict: NO-GO" in text
-            assert_live_panes(app, 3)
+            strip = pane_text(app, "signals")
+            for figure in ("error rate", "p95 latency", "ready", "crash-looping", "util max",
+                           "first partial", "http"):
+                assert figure in strip, figure
+            assert "PASS" in strip or "FAIL" in strip
+            lines = [line for line in strip.splitlines() if "●" in line]
+            assert len(lines) >= 5 and all(line.rstrip(" │").endswith("s") for line in lines)
             await pilot.press("colon")
             await pilot.pause(0.3)
             await type_text(pilot, "Fault: errors")

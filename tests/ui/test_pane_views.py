@@ -89,3 +89,37 @@ async def test_log_pane_from_a_hand_made_view(size: tuple[int, int]) -> None:
         await pilot.pause()
         text = screen_text(pilot.app)
     assert text.index("note number 2") < text.index("note number 0")  # newest first
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_signals_strip_from_hand_made_views(size: tuple[int, int]) -> None:
+    from cockpit.sources.prom_view import SignalView, SloView
+    from cockpit.ui.panes.signals import SignalsPane
+    from cockpit.views import ReadingsView, SignalsView
+
+    live = SourceStatus("live", age=4.0)
+
+    def sig(name: str, value: float, unit: str) -> SignalView:
+        r = Reading("prometheus", name, value, NOW - 4, unit=unit)
+        return SignalView(name=name, reading=r, history=(), series_history={}, stale_after=15.0,
+                          now=NOW)
+
+    slo = SloView("prometheus", live, NOW, signals=(sig("error_rate", 0.02, "ratio"),
+                                                   sig("p95_latency", 0.35, "seconds")))
+    api = HttpView("http.api", live, NOW, up=Reading("http.api", "http.api.up", True, NOW - 2))
+    down = HttpView("http.jobs", SourceStatus("error", error="refused"), NOW,
+                    up=Reading("http.jobs", "http.jobs.up", False, NOW - 2))
+    tcp = ReadingsView("tcp.redis", live, NOW, {"tcp.redis.up": Reading(
+        "tcp.redis", "tcp.redis.up", True, NOW - 30)})
+    view = SignalsView((slo, api, down, tcp))
+    pane = SignalsPane(id="signals", configured=True)
+    async with PaneApp(pane, view).run_test(size=size) as pilot:
+        await pilot.pause()
+        text = screen_text(pilot.app)
+    slo_line = next(line for line in text.splitlines() if "SLO" in line)
+    assert "● SLO" in slo_line and "error rate 2.00%" in slo_line
+    assert "p95 latency 350 ms" in slo_line and "<10s" in slo_line  # 4 s old
+    checks = next(line for line in text.splitlines() if "checks" in line)
+    assert "✖ checks" in checks  # the worst state of the line
+    assert "http 1/2 up (jobs DOWN)" in checks and "tcp 1/1 up" in checks
+    assert "30s" in checks  # the oldest figure's age

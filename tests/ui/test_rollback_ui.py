@@ -56,7 +56,7 @@ async def _until(pilot, cond: Callable[[], bool], what: str, tries: int = 600) -
             return
         await pilot.pause(0.02)
     app = pilot.app
-    desk = getattr(app, "_rollback_desk", None)
+    desk = app.rollback_desk
     state = (desk.stage, desk.message, list(desk.lines)) if desk else None
     raise AssertionError(f"gave up waiting for {what}: {state}\n{screen_text(app)}")
 
@@ -75,7 +75,7 @@ async def test_from_no_go_to_a_verified_rollback(tmp_path: Path, standin, size) 
         await pilot.pause()
         assert "R:rollback" in screen_text(app)  # the key is in the footer
         await pilot.press("R")
-        desk = app._rollback_desk
+        desk = app.rollback_desk
         desk.verify_interval = 0.05
         await _until(pilot, lambda: desk.stage == "planned", "the plan")
         text = screen_text(app)
@@ -127,7 +127,7 @@ async def test_non_captain_sees_the_plan_read_only(tmp_path: Path, standin, monk
     app = CockpitApp(engine, layouts("compact"), start_engine=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("R")
-        desk = app._rollback_desk
+        desk = app.rollback_desk
         await _until(pilot, lambda: desk.stage == "planned", "the plan")
         text = screen_text(app)
         assert "READ-ONLY: mallory@" in text and "only the launch's captains" in text
@@ -150,7 +150,7 @@ async def test_a_restarted_cockpit_shows_the_running_rollback(tmp_path: Path, st
     await _wait_running(started)
     app = CockpitApp(engine, layouts("compact"), start_engine=False)
     async with app.run_test(size=(80, 24)) as pilot:
-        desk = app._rollback_desk
+        desk = app.rollback_desk
         assert desk.stage == "running" and "rollback" in app.running_actions
         await pilot.press("R")
         await _until(pilot, lambda: "rollback RUNNING since" in screen_text(app), "running")
@@ -183,7 +183,7 @@ async def test_r_twice_is_a_second_rollback_that_says_so_and_needs_its_own_yes(
     app = CockpitApp(engine, layouts("compact"), start_engine=False)
     async with app.run_test(size=size) as pilot:
         await pilot.press("R")
-        desk = app._rollback_desk
+        desk = app.rollback_desk
         await _until(pilot, lambda: desk.stage == "planned", "the plan")
         text = screen_text(app)
         assert "SECOND ROLLBACK" in text and desk.second is not None

@@ -3,9 +3,10 @@
 Two halves, so that `cockpit validate` (headless, never imports Textual) can check
 a layout's pane types while the screen gets the classes:
 
-- `PANE_MODULES` maps each type name to the module that defines it. Adding a pane
-  is ONE line here plus the module; the module's class carries
-  `@register_pane("name")`. Importing this package imports no Textual.
+- `PANE_MODULES` (in `cockpit/layout.py`, below the UI, so layouts validate without
+  it) maps each type name to the module that defines it. Adding a pane is ONE line
+  there plus the module; the module's class carries `@register_pane("name")`.
+  Importing this package imports no Textual.
 - `PANES` holds the registered classes; `pane_class(name)` / `load_panes()` import
   the modules on demand.
 
@@ -22,17 +23,9 @@ from typing import TYPE_CHECKING, TypeVar
 if TYPE_CHECKING:
     from cockpit.ui.panes.base import Pane
 
-# type name -> module defining it (one line per pane; keep sorted by name)
-PANE_MODULES: dict[str, str] = {
-    "asr": "cockpit.ui.panes.asr",
-    "checklist": "cockpit.ui.panes.checklist",
-    "gpu": "cockpit.ui.panes.gpu",
-    "http": "cockpit.ui.panes.http",
-    "log": "cockpit.ui.panes.log",
-    "pods": "cockpit.ui.panes.pods",
-    "slo": "cockpit.ui.panes.slo",
-    "verdict": "cockpit.ui.panes.verdict",
-}
+from cockpit.layout import PANE_MODULES, pane_types
+
+__all__ = ["PANES", "PANE_MODULES", "load_panes", "pane_class", "pane_types", "register_pane"]
 
 PANES: dict[str, type[Pane]] = {}
 
@@ -48,11 +41,6 @@ def register_pane(name: str) -> Callable[[P], P]:
         return cls
 
     return decorate
-
-
-def pane_types() -> frozenset[str]:
-    """Every type name a layout may use (no import of Textual)."""
-    return frozenset(PANE_MODULES)
 
 
 def pane_class(name: str) -> type[Pane]:

@@ -5,7 +5,7 @@ A pane is one widget class (a bordered container) registered by layout type name
     from cockpit.ui.panes import register_pane
     from cockpit.ui.panes.base import Changes, Pane
 
-    @register_pane("slo")                      # + one line in PANE_MODULES (panes/__init__.py)
+    @register_pane("slo")                      # + one line in PANE_MODULES (layout.py)
     class SloPane(Pane):
         TITLE = "SLO"
         SOURCE = "prometheus"                  # engine source whose state the border shows

@@ -37,10 +37,14 @@ WORD = {Status.PASS: "pass", Status.FAIL: "FAIL", Status.UNKNOWN: "unknown",
 
 
 ITEM_MAX = 56  # long item texts are cut (enter shows them whole) so state and age stay in view
+ITEM_MIN = 24  # a section title or an item's first words
 STATE_MAX = 44
+STATE_MIN = 14  # "⚙ unknown: st…", "ticked — pre…": the state's word is never cut
 
 
 def cut(text: str, limit: int) -> str:
+    if limit <= 0:
+        return ""
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -81,6 +85,7 @@ class ChecklistPane(Pane):
         return True  # ages move every second; the table diff keeps it cheap
 
     def on_resize(self) -> None:
+        self._state_width = 0
         self.redraw()
 
     def view_of(self, engine: Engine) -> ChecklistView:
@@ -90,17 +95,12 @@ class ChecklistPane(Pane):
 
     def rows(self, view: ChecklistView) -> list[Row]:
         needle = self.filter_text.lower()
-        # Cut texts to the pane so the state and its age stay in view (enter shows all).
-        width = self.content_size.width or 80
-        item_max = max(16, min(ITEM_MAX, width - 30))
-        state_max = max(12, min(STATE_MAX, width - item_max - 14))
-        rows: list[Row] = []
+        found: list[tuple[str, list[tuple]]] = []  # (section, [(row, cells as text)])
         for title, section_rows in view.sections:
-            items: list[Row] = []
+            items = []
             for item in section_rows:
                 st = item.state
                 status = st.status if st else Status.UNKNOWN
-                mark, style = MARK.get(status, ("?", "yellow"))
                 auto = item.auto is not None
                 word = WORD.get(status, str(status))
                 if auto:
@@ -116,21 +116,58 @@ class ChecklistPane(Pane):
                                 WORD.get(status, ""))).lower()
                 if needle and needle not in hay:
                     continue
-                items.append((f"item:{item.item_id}", (
-                    plain(mark, style),
-                    plain(cut(text, item_max), "" if item.required else "dim"),
-                    plain(cut(("⚙ " if auto else "") + state, state_max),
-                          style if status != Status.PASS else ""),
-                    plain(age, "dim"),
-                    plain(item.owner or "", "dim"),
-                    plain(by, "dim"),
-                )))
+                items.append((item, status, text, ("⚙ " if auto else "") + state, age,
+                              item.owner or "", by))
             if items:
-                rows.append((f"section:{title}", (
-                    plain("§", "bold"), plain(title, "bold underline"),
-                    Text(), Text(), Text(), Text())))
-                rows.extend(items)
+                found.append((title, items))
+        widths = self._widths([i for _, items in found for i in items])
+        self.table.fit({k: widths[k] for k in ("item", "state", "age", "owner", "by")})
+        rows: list[Row] = []
+        for title, items in found:
+            rows.append((f"section:{title}", (
+                plain("§", "bold"), plain(title, "bold underline"),
+                Text(), Text(), Text(), Text())))
+            for item, status, text, state, age, owner, by in items:
+                mark, style = MARK.get(status, ("?", "yellow"))
+                rows.append((f"item:{item.item_id}", (
+                    plain(mark, style),
+                    plain(cut(text, widths["item"]), "" if item.required else "dim"),
+                    plain(cut(state, widths["state"]), style if status != Status.PASS else ""),
+                    plain(age, "dim"),
+                    plain(cut(owner, widths["owner"]), "dim"),
+                    plain(cut(by, widths["by"]), "dim"),
+                )))
         return rows
+
+    def _widths(self, items: list[tuple]) -> dict[str, int]:
+        """Cell widths that fit the pane: the state, age, owner and who ticked take what
+        they need (the state at most STATE_MAX and half of what is left) before the item
+        text does; when even the shortest item text does not fit, who ticked, the owner,
+        then the state's detail (never below STATE_MIN) give way. Enter shows it all."""
+        width = self.content_size.width or 80
+        # The state's width only grows (until a resize), so a detail a digit longer or
+        # shorter does not resize (repaint) the whole table.
+        self._state_width = max(getattr(self, "_state_width", 0),
+                                min(STATE_MAX, max((len(i[3]) for i in items), default=5)))
+        fixed = 1 + 2 * len(self.COLUMNS)  # the mark, and each column's padding
+        age = max((len(i[4]) for i in items), default=0)
+        half = max(STATE_MIN, (width - fixed - age) // 2)  # the item text keeps half
+        need = {
+            "state": min(self._state_width, half),
+            "age": age,
+            "owner": max((len(i[5]) for i in items), default=0),
+            "by": max((len(i[6]) for i in items), default=0),
+        }
+        item = width - fixed - sum(need.values())
+        floor = {"by": 0, "owner": 0, "state": min(need["state"], STATE_MIN)}
+        for give in ("by", "owner", "state"):  # the state's words stay whole
+            if item >= ITEM_MIN:
+                break
+            take = max(0, min(need[give] - floor[give], ITEM_MIN - item))
+            need[give] -= take
+            item += take
+        need["item"] = max(ITEM_MIN, min(ITEM_MAX, item))
+        return need
 
     def draw(self, view: ChecklistView) -> None:
         self.table.show(self.rows(view))

@@ -8,7 +8,7 @@ Cells are `rich.text.Text` made with `plain()` - never markup strings.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from rich.text import Text
 from textual.binding import Binding
@@ -74,6 +74,20 @@ class CockpitTable(DataTable):
         self._data[RowKey(row_key)][ColumnKey(column_key)] = cell
         self._update_count += 1  # the row render cache is keyed on it
         self.refresh_row(self.get_row_index(row_key))
+
+    def fit(self, widths: Mapping[str, int]) -> None:
+        """Fix column widths (by key) so the table fits its pane; repaint only on a change.
+        Columns left out keep sizing to their content."""
+        changed = False
+        for key, width in widths.items():
+            column = self.columns.get(ColumnKey(key))
+            if column is not None and (column.auto_width or column.width != width):
+                column.auto_width, column.width = False, width
+                changed = True
+        if changed:
+            self._require_update_dimensions = True  # Textual's own flag for a new width
+            self._update_count += 1  # its row render cache is keyed on it
+            self.refresh()
 
     def show(self, rows: Sequence[Row]) -> None:
         keys = [k for k, _ in rows]
