@@ -14,6 +14,7 @@ import dataclasses
 import fnmatch
 import logging
 import math
+import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -107,6 +108,7 @@ class Engine:
         self._ticks = fold_ticks(store.events(kinds=[EventKind.TICK, EventKind.UNTICK]))
         last = store.events(kinds=[EventKind.VERDICT], limit=1)
         self._recorded_verdict: str | None = last[0].data.get("verdict") if last else None
+        self._verdict_id = last[0].id if last else ""
         self.verdict = Verdict(VerdictKind.HOLD, at=clock())
         self._state_cache: dict[str, ItemState] | None = None
         self._judge_again_at = -math.inf  # after it, the clock re-judges (_clock_tick)
@@ -446,12 +448,17 @@ class Engine:
             self._recorded_verdict = kind.value
             severity = {VerdictKind.GO: Severity.INFO, VerdictKind.HOLD: Severity.WARNING,
                         VerdictKind.NO_GO: Severity.CRITICAL}[kind]
+            # The id is the change (the verdict that follows the last logged one), so
+            # every cockpit of a team that sees the same change logs it once between them.
+            self._verdict_id = uuid.uuid5(uuid.NAMESPACE_URL, f"cockpit-verdict|"
+                                          f"{self.config.launch}|{self._verdict_id}|"
+                                          f"{kind.value}").hex
             self.record(Event(
                 EventKind.VERDICT, f"verdict {self.verdict.summary()}", severity,
                 {"verdict": kind.value,
                  "failing": [{"item": s.item_id, "detail": s.detail} for s in failing],
                  "unknown": [{"item": s.item_id, "detail": s.detail} for s in unknown]},
-                author=self.author, at=self.verdict.at))
+                author=self.author, at=self.verdict.at, id=self._verdict_id))
 
     def _blind(self, required: list[ItemState]) -> str | None:
         """Why a verdict with nothing failing or unknown still must not be GO, or None.
@@ -540,6 +547,7 @@ class Engine:
                 ticks = True
             elif event.kind == EventKind.VERDICT:
                 self._recorded_verdict = event.data.get("verdict", self._recorded_verdict)
+                self._verdict_id = event.id
             self._notify(Change("event", event))
         if ticks:
             self._ticks = fold_ticks(self.store.events(kinds=[EventKind.TICK, EventKind.UNTICK]))

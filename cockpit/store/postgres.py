@@ -15,9 +15,13 @@ the rollback lock uses when there is no Redis.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-from collections.abc import Iterable, Sequence
+import socket
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -140,6 +144,38 @@ class PgLog:
                                    name="cockpit-store")
         self.pool.open(wait=False)
         self._migrated = False
+        self._busy: dict[int, tuple[Any, float]] = {}  # thread -> (connection, since)
+
+    @contextlib.contextmanager
+    def _conn(self) -> Iterator[Any]:
+        """A pooled connection, registered while in use (see interrupt_stuck)."""
+        with self.pool.connection() as conn:
+            me = threading.get_ident()
+            self._busy[me] = (conn, time.monotonic())
+            try:
+                yield conn
+            finally:
+                self._busy.pop(me, None)
+
+    def interrupt_stuck(self, limit: float) -> int:
+        """Shut the socket of every call running longer than `limit` seconds, so a link
+        that went silent (a middlebox that takes the bytes and forwards nothing; no
+        keepalive or TCP timeout fires) fails now instead of hanging the link thread."""
+        stuck = 0
+        at = time.monotonic()
+        for conn, since in list(self._busy.values()):
+            if at - since <= limit:
+                continue
+            try:
+                dup = socket.socket(fileno=os.dup(conn.pgconn.socket))
+                try:
+                    dup.shutdown(socket.SHUT_RDWR)
+                finally:
+                    dup.close()
+                stuck += 1
+            except (OSError, psycopg.Error):
+                continue
+        return stuck
 
     def close(self) -> None:
         self.pool.close(timeout=2)
@@ -152,7 +188,7 @@ class PgLog:
 
     def migrate(self) -> int:
         """Bring the schema to the newest version (idempotent); the version now."""
-        with self.pool.connection() as conn, conn.transaction():
+        with self._conn() as conn, conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
             conn.execute("CREATE TABLE IF NOT EXISTS cockpit_schema ("
                          "version integer PRIMARY KEY, "
@@ -177,7 +213,7 @@ class PgLog:
         self.ensure()
         if not events:
             return []
-        with self.pool.connection() as conn, conn.transaction():
+        with self._conn() as conn, conn.transaction():
             conn.execute("INSERT INTO cockpit_launches (launch) VALUES (%s) "
                          "ON CONFLICT DO NOTHING", (self.launch,))
             (last,) = conn.execute("SELECT last_seq FROM cockpit_launches WHERE launch = %s "
@@ -208,7 +244,7 @@ class PgLog:
     def after(self, seq: int, limit: int = 5000) -> list[tuple[int, Event]]:
         """Events of this launch after `seq`, in sequence order."""
         self.ensure()
-        with self.pool.connection() as conn:
+        with self._conn() as conn:
             rows = conn.execute(
                 "SELECT seq, id, at, author, kind, severity, message, data FROM cockpit_events "
                 "WHERE launch = %s AND seq > %s ORDER BY seq LIMIT %s",
@@ -217,7 +253,7 @@ class PgLog:
 
     def last_seq(self) -> int:
         self.ensure()
-        with self.pool.connection() as conn:
+        with self._conn() as conn:
             row = conn.execute("SELECT last_seq FROM cockpit_launches WHERE launch = %s",
                                (self.launch,)).fetchone()
         return int(row[0]) if row else 0
@@ -227,7 +263,7 @@ class PgLog:
     def heartbeat(self, session: str, user: str, host: str, ssh_client: str | None,
                   role: str) -> None:
         self.ensure()
-        with self.pool.connection() as conn:
+        with self._conn() as conn:
             conn.execute(
                 "INSERT INTO cockpit_presence (launch, session, username, host, ssh_client, "
                 "role) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (launch, session) DO UPDATE "
@@ -235,14 +271,14 @@ class PgLog:
                 (self.launch, session, user, host, ssh_client, role))
 
     def leave(self, session: str) -> None:
-        with self.pool.connection() as conn:
+        with self._conn() as conn:
             conn.execute("DELETE FROM cockpit_presence WHERE launch = %s AND session = %s",
                          (self.launch, session))
 
     def watchers(self, within: float = 30.0) -> list[Watcher]:
         """Cockpits of this launch seen in the last `within` seconds (server clock)."""
         self.ensure()
-        with self.pool.connection() as conn:
+        with self._conn() as conn:
             rows = conn.execute(
                 "SELECT username, host, ssh_client, role, extract(epoch FROM since), "
                 "extract(epoch FROM last_seen), session FROM cockpit_presence "

@@ -78,6 +78,7 @@ class SharedStore:
         sync_timeout: float = 3.0,
         heartbeat: float = HEARTBEAT,
         presence_ttl: float = PRESENCE_TTL,
+        op_timeout: float = 10.0,
     ) -> None:
         self.spec = spec
         self.launch = launch
@@ -115,6 +116,10 @@ class SharedStore:
                                 on_presence=self._wake.set)
         self._thread = threading.Thread(target=self._link, name="cockpit-store", daemon=True)
         self._thread.start()
+        self.op_timeout = op_timeout
+        self._watchdog = threading.Thread(target=self._watch, name="cockpit-store-watchdog",
+                                          daemon=True)
+        self._watchdog.start()
         if self.bus is not None:
             self.bus.start()
         if sync_timeout > 0:
@@ -246,6 +251,11 @@ class SharedStore:
                 self._cycle_done.notify_all()
             if self._wake.wait(wait):
                 self._wake.clear()
+
+    def _watch(self) -> None:
+        """Cut a call to PostgreSQL that hangs past op_timeout (see PgLog.interrupt_stuck)."""
+        while not self._stop.wait(min(1.0, self.op_timeout / 2)):
+            self.pg.interrupt_stuck(self.op_timeout)
 
     def _ship(self) -> int:
         """Send the queue to PostgreSQL in order; how many events were shipped."""

@@ -75,15 +75,20 @@ def test_pg_cut_while_two_cockpits_write_1000_events(pg_proxy, pg_url: str, tmp_
 
 
 def test_a_stalled_link_delays_sharing_but_not_writing(pg_proxy, tmp_path: Path) -> None:  # noqa: ANN001, F811
+    from cockpit.store.shared import SharedStore
+    from cockpit.store.spec import parse
+
     proxy, url = pg_proxy
-    launch = launch_name()
-    one = store.open(url, launch=launch, journal=tmp_path / "one.db")
-    proxy.stall()
+    one = SharedStore(parse(url), launch_name(), tmp_path / "one.db", op_timeout=2.0)
+    assert one.sync(10)
+    proxy.stall()  # the link takes the bytes and forwards nothing: no TCP timeout fires
     started = time.monotonic()
     for n in range(50):
         one.append(Event("note", f"#{n}"))
     assert time.monotonic() - started < 1.0  # the journal took them at once
     assert len(one.events()) == 50
+    _wait(lambda: not one.status().online, "the stalled call to be cut", limit=20)
+    assert one.status().pending == 50
     proxy.restore()
     assert one.flush(30)
     one.close()

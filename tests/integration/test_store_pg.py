@@ -111,3 +111,31 @@ def test_cockpit_log_works_on_postgres_as_on_sqlite(pg_url: str, tmp_path: Path,
     assert main(["log", "export", "-c", str(config)]) == 0
     text = capsys.readouterr().out
     assert "deploy started" in text and "hunter2pw" not in text
+
+
+async def test_a_verdict_change_seen_by_two_cockpits_is_logged_once(pg_url: str,  # noqa: F811
+                                                                    tmp_path: Path) -> None:
+    from cockpit.config import load_config
+    from cockpit.engine import Engine
+    from tests.support.ui import FakeSource, up
+
+    (tmp_path / "cl.yaml").write_text(
+        "sections:\n- name: s\n  items:\n  - {id: api, text: API, auto: 'http.api.up == true'}\n")
+    (tmp_path / "launch.yaml").write_text(f"launch: {launch_name()}\nchecklist: cl.yaml\n"
+                                          f"store: {pg_url}\n")
+    config = load_config(tmp_path / "launch.yaml")
+    engines = []
+    for name in ("a", "b"):
+        source = FakeSource()
+        source.set(up(True))
+        shared = store.open(config.store, launch=config.launch, journal=tmp_path / f"{name}.db")
+        engines.append(Engine(config, shared, [source], author=f"{name}@h"))
+    for engine in engines:
+        assert (await engine.sample_once()).kind.value == "GO"
+    for engine in engines:
+        assert engine.store.flush(10)
+        engine.store.close()
+    with psycopg.connect(pg_url) as conn:
+        rows = conn.execute("SELECT data->>'verdict' FROM cockpit_events WHERE kind = 'verdict'"
+                            " AND launch = %s", (config.launch,)).fetchall()
+    assert rows == [("GO",)]
