@@ -319,10 +319,9 @@ class SharedStore:
                 log.exception("store listener failed")
 
     def _beat(self) -> None:
-        """Presence: our heartbeat every HEARTBEAT s; everybody's, read every cycle."""
-        if self._presence is None:
-            return
-        if time.monotonic() - self._last_beat >= self.heartbeat:
+        """Presence: our heartbeat every HEARTBEAT s (once joined); everybody's, read every
+        cycle (also for the CLI's handoff, which watches nothing itself)."""
+        if self._presence is not None and time.monotonic() - self._last_beat >= self.heartbeat:
             first = self._last_beat == 0.0
             session, user, host, ssh, role = self._presence
             self.pg.heartbeat(session, user, host, ssh, role)

@@ -15,7 +15,7 @@ from cockpit.rollback.shared_lock import RedisLock
 from cockpit.store.sqlite import SqliteStore
 from tests.support.helm import asr_history, history_json, make_standin, recorded
 from tests.support.identity import act_as
-from tests.support.pg import launch_name, redis_url  # noqa: F401 - fixture
+from tests.support.pg import launch_name
 from tests.support.rollback import load
 
 pytestmark = pytest.mark.integration
@@ -24,7 +24,7 @@ HELM = {"helm": {"release": "asr", "namespace": "asr", "kube_context": "prod-eu"
 
 
 async def test_two_bastions_one_rollback_through_redis(tmp_path: Path, monkeypatch,  # noqa: ANN001
-                                                       redis_url: str) -> None:  # noqa: F811
+                                                       redis_url: str) -> None:
     gate = tmp_path / "gate"
     exe, record = make_standin(tmp_path / "bin", history_json(asr_history()), steps=2, gate=gate)
     monkeypatch.setenv("PATH", f"{exe.parent}{os.pathsep}{os.environ['PATH']}")

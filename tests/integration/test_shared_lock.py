@@ -15,7 +15,7 @@ import pytest
 from cockpit.rollback.lock import LockHeld
 from cockpit.rollback.shared_lock import LockUnavailable, PgLock, RedisLock, open_lock
 from tests.support.identity import act_as
-from tests.support.pg import free_port, launch_name, pg_url, redis_url  # noqa: F401
+from tests.support.pg import free_port, launch_name
 
 pytestmark = pytest.mark.integration
 
@@ -49,8 +49,8 @@ def _race(a, b) -> list[str]:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("kind", ["redis", "postgresql"])
-def test_two_captains_racing_exactly_one_wins_100_of_100(kind: str, redis_url: str,  # noqa: F811
-                                                         pg_url: str) -> None:  # noqa: F811
+def test_two_captains_racing_exactly_one_wins_100_of_100(kind: str, redis_url: str,
+                                                         pg_url: str) -> None:
     launch = launch_name()
     if kind == "redis":
         a, b = RedisLock(redis_url, launch, ttl=60), RedisLock(redis_url, launch, ttl=60)
@@ -65,7 +65,7 @@ def test_two_captains_racing_exactly_one_wins_100_of_100(kind: str, redis_url: s
         assert winner.release(winner.last) and winner.holder() is None
 
 
-def test_only_the_holder_releases_and_the_holder_is_visible(redis_url: str,  # noqa: F811
+def test_only_the_holder_releases_and_the_holder_is_visible(redis_url: str,
                                                             monkeypatch) -> None:  # noqa: ANN001
     lock = RedisLock(redis_url, launch_name(), ttl=60)
     act_as(monkeypatch, "alice", "bastion-1")
@@ -79,7 +79,7 @@ def test_only_the_holder_releases_and_the_holder_is_visible(redis_url: str,  # n
     assert lock.release("r-alice") and lock.holder() is None
 
 
-def test_a_lock_whose_holder_died_expires(redis_url: str, pg_url: str) -> None:  # noqa: F811
+def test_a_lock_whose_holder_died_expires(redis_url: str, pg_url: str) -> None:
     launch = launch_name()
     for lock in (RedisLock(redis_url, launch, ttl=60), PgLock({"url": pg_url}, launch, ttl=60)):
         # A holder process on this host that is gone: broken at once, and said why.

@@ -13,7 +13,7 @@ import pytest
 from cockpit.model import Event
 from cockpit.store.shared import SharedStore
 from cockpit.store.spec import parse
-from tests.support.pg import launch_name, own_redis, pg_url  # noqa: F401 - fixtures
+from tests.support.pg import launch_name
 
 pytestmark = pytest.mark.integration
 
@@ -40,14 +40,14 @@ class Inbox:
                 self.at[e.id] = time.monotonic()
 
 
-def _pair(pg_url: str, bus: str, tmp: Path, **kw):  # noqa: ANN003, ANN202, F811
+def _pair(pg_url: str, bus: str, tmp: Path, **kw):  # noqa: ANN003, ANN202
     launch = launch_name()
     a = SharedStore(parse(pg_url), launch, tmp / "a.db", bus=bus, poll=0.5, **kw)
     b = SharedStore(parse(pg_url), launch, tmp / "b.db", bus=bus, poll=0.5, **kw)
     return a, b
 
 
-def test_redis_stopped_and_started_fan_out_resumes_nothing_missed(pg_url: str, own_redis,  # noqa: ANN001, F811
+def test_redis_stopped_and_started_fan_out_resumes_nothing_missed(pg_url: str, own_redis,  # noqa: ANN001
                                                                  tmp_path: Path) -> None:
     a, b = _pair(pg_url, own_redis.url, tmp_path)
     inbox = Inbox()
@@ -84,7 +84,7 @@ def test_redis_stopped_and_started_fan_out_resumes_nothing_missed(pg_url: str, o
     b.close()
 
 
-def test_presence_appears_and_a_vanished_cockpit_drops_out(pg_url: str, own_redis,  # noqa: ANN001, F811
+def test_presence_appears_and_a_vanished_cockpit_drops_out(pg_url: str, own_redis,  # noqa: ANN001
                                                            tmp_path: Path) -> None:
     a, b = _pair(pg_url, own_redis.url, tmp_path, heartbeat=0.5, presence_ttl=2.0)
     a.join("alice", "bastion-1", "10.0.0.7", "captain")

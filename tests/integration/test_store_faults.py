@@ -12,7 +12,7 @@ import pytest
 
 from cockpit import store
 from cockpit.model import Event
-from tests.support.pg import launch_name, pg_proxy, pg_url  # noqa: F401 - fixtures
+from tests.support.pg import launch_name
 
 pytestmark = pytest.mark.integration
 
@@ -27,7 +27,7 @@ def _wait(predicate, what: str, limit: float = 30.0) -> None:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("fault", ["cut", "reset"])
-def test_pg_cut_while_two_cockpits_write_1000_events(pg_proxy, pg_url: str, tmp_path: Path,  # noqa: ANN001, F811
+def test_pg_cut_while_two_cockpits_write_1000_events(pg_proxy, pg_url: str, tmp_path: Path,  # noqa: ANN001
                                                      fault: str) -> None:
     proxy, url = pg_proxy
     launch = launch_name()
@@ -74,7 +74,7 @@ def test_pg_cut_while_two_cockpits_write_1000_events(pg_proxy, pg_url: str, tmp_
         c.close()
 
 
-def test_a_stalled_link_delays_sharing_but_not_writing(pg_proxy, tmp_path: Path) -> None:  # noqa: ANN001, F811
+def test_a_stalled_link_delays_sharing_but_not_writing(pg_proxy, tmp_path: Path) -> None:  # noqa: ANN001
     from cockpit.store.shared import SharedStore
     from cockpit.store.spec import parse
 
@@ -94,7 +94,7 @@ def test_a_stalled_link_delays_sharing_but_not_writing(pg_proxy, tmp_path: Path)
     one.close()
 
 
-def test_log_add_queues_while_pg_is_away_and_the_engine_says_so(pg_proxy, pg_url: str,  # noqa: ANN001, F811
+def test_log_add_queues_while_pg_is_away_and_the_engine_says_so(pg_proxy, pg_url: str,  # noqa: ANN001
                                                                tmp_path: Path, capsys,  # noqa: ANN001
                                                                monkeypatch) -> None:  # noqa: ANN001
     import asyncio

@@ -16,12 +16,12 @@ from cockpit.model import Event, EventKind
 from cockpit.store.postgres import MIGRATIONS, PgLog
 from cockpit.store.spec import parse
 from tests.support.identity import act_as
-from tests.support.pg import launch_name, pg_url  # noqa: F401 - fixture
+from tests.support.pg import launch_name
 
 pytestmark = pytest.mark.integration
 
 
-def test_two_cockpits_migrating_at_once_leave_one_schema(pg_url: str) -> None:  # noqa: F811
+def test_two_cockpits_migrating_at_once_leave_one_schema(pg_url: str) -> None:
     logs = [PgLog(parse(pg_url), launch_name()) for _ in range(4)]
     errors: list[BaseException] = []
 
@@ -45,7 +45,7 @@ def test_two_cockpits_migrating_at_once_leave_one_schema(pg_url: str) -> None:  
         log.close()
 
 
-def test_append_only_idempotent_and_one_table_for_many_launches(pg_url: str) -> None:  # noqa: F811
+def test_append_only_idempotent_and_one_table_for_many_launches(pg_url: str) -> None:
     a, b = PgLog(parse(pg_url), "launch a"), PgLog(parse(pg_url), "launch b")
     e1, e2 = Event("note", "one", id="id-1"), Event("note", "two", id="id-2")
     assert [s for s, _ in a.append([e1, e2])] == [1, 2]
@@ -65,7 +65,7 @@ def test_append_only_idempotent_and_one_table_for_many_launches(pg_url: str) -> 
     b.close()
 
 
-def test_two_shared_stores_converge_and_nothing_shows_twice(pg_url: str, tmp_path: Path) -> None:  # noqa: F811
+def test_two_shared_stores_converge_and_nothing_shows_twice(pg_url: str, tmp_path: Path) -> None:
     launch = launch_name()
     one = store.open(pg_url, launch=launch, journal=tmp_path / "one.db")
     two = store.open(pg_url, launch=launch, journal=tmp_path / "two.db")
@@ -88,7 +88,7 @@ def test_two_shared_stores_converge_and_nothing_shows_twice(pg_url: str, tmp_pat
     late.close()
 
 
-def test_cockpit_log_works_on_postgres_as_on_sqlite(pg_url: str, tmp_path: Path, capsys,  # noqa: ANN001, F811
+def test_cockpit_log_works_on_postgres_as_on_sqlite(pg_url: str, tmp_path: Path, capsys,  # noqa: ANN001
                                                     monkeypatch) -> None:
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     (tmp_path / "cl.yaml").write_text("sections:\n- name: s\n  items:\n  - {id: a, text: A}\n")
@@ -113,7 +113,7 @@ def test_cockpit_log_works_on_postgres_as_on_sqlite(pg_url: str, tmp_path: Path,
     assert "deploy started" in text and "hunter2pw" not in text
 
 
-async def test_a_verdict_change_seen_by_two_cockpits_is_logged_once(pg_url: str,  # noqa: F811
+async def test_a_verdict_change_seen_by_two_cockpits_is_logged_once(pg_url: str,
                                                                     tmp_path: Path) -> None:
     from cockpit.config import load_config
     from cockpit.engine import Engine
@@ -139,3 +139,22 @@ async def test_a_verdict_change_seen_by_two_cockpits_is_logged_once(pg_url: str,
         rows = conn.execute("SELECT data->>'verdict' FROM cockpit_events WHERE kind = 'verdict'"
                             " AND launch = %s", (config.launch,)).fetchall()
     assert rows == [("GO",)]
+
+
+def test_handoff_on_postgres_names_who_is_watching(pg_url: str, tmp_path: Path, capsys,  # noqa: ANN001
+                                                   monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    (tmp_path / "cl.yaml").write_text("sections:\n- name: s\n  items:\n  - {id: a, text: A}\n")
+    config = tmp_path / "launch.yaml"
+    launch = launch_name()
+    config.write_text(f"launch: {launch}\nchecklist: cl.yaml\nstore: {pg_url}\n")
+    watching = store.open(pg_url, launch=launch, journal=tmp_path / "dave.db")
+    watching.join("dave", "bastion-9", "10.9.9.9", "operator")
+    watching.append(Event("note", "handing over soon", author="dave@bastion-9"))
+    assert watching.flush(10) and watching.sync(10)  # a full cycle: the heartbeat is in
+    assert main(["log", "handoff", "-c", str(config)]) == 0
+    md = capsys.readouterr().out
+    who = md.split("## Who watched")[1]
+    assert "dave@bastion-9 (operator, from 10.9.9.9, since " in who
+    assert "handing over soon" in md
+    watching.close()

@@ -13,7 +13,7 @@ from cockpit import store
 from cockpit.config import load_config
 from cockpit.engine import Engine
 from cockpit.ui.app import CockpitApp
-from tests.support.pg import launch_name, pg_url, redis_url  # noqa: F401 - fixtures
+from tests.support.pg import launch_name
 from tests.support.ui import FakeSource, layouts, pane_text, settle, type_text, up
 
 pytestmark = pytest.mark.integration
@@ -52,8 +52,8 @@ async def _until(pilots, predicate, what: str, limit: float = 15.0) -> None:  # 
     raise AssertionError(f"timed out waiting for {what}")
 
 
-async def test_a_note_in_one_cockpit_shows_in_the_other(tmp_path: Path, pg_url: str,  # noqa: F811
-                                                        redis_url: str) -> None:  # noqa: F811
+async def test_a_note_in_one_cockpit_shows_in_the_other(tmp_path: Path, pg_url: str,
+                                                        redis_url: str) -> None:
     name = launch_name()
     alice = _engine(tmp_path, name, pg_url, redis_url, "alice@bastion-1")
     bob = _engine(tmp_path, name, pg_url, redis_url, "bob@bastion-2")
@@ -72,3 +72,29 @@ async def test_a_note_in_one_cockpit_shows_in_the_other(tmp_path: Path, pg_url: 
         assert note.author == "alice@bastion-1"
     for engine in (alice, bob):
         engine.store.close()
+
+
+async def test_the_banner_says_when_the_shared_log_is_away_and_back(tmp_path: Path,
+                                                                    pg_proxy) -> None:  # noqa: ANN001
+    proxy, url = pg_proxy
+    (tmp_path / "checklist.yaml").write_text(CHECKLIST)
+    (tmp_path / "launch.yaml").write_text(
+        f"launch: {launch_name()}\nchecklist: checklist.yaml\nstore: {url}\n")
+    config = load_config(tmp_path / "launch.yaml")
+    source = FakeSource()
+    source.set(up(True))
+    engine = Engine(config, store.open(config.store, launch=config.launch,
+                                       journal=tmp_path / "j.db"), [source], author="carol@b3")
+    app = CockpitApp(engine, layouts("compact"))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await _until([pilot], lambda: "1 watching: carol" in pane_text(app, "verdict"),
+                     "carol present")
+        proxy.cut()
+        engine.note("written while the shared log is away")
+        await _until([pilot], lambda: "shared log offline since" in pane_text(app, "verdict")
+                     and "events waiting" in pane_text(app, "verdict"), "the offline banner")
+        proxy.restore()
+        await _until([pilot], lambda: "shared log back:" in pane_text(app, "verdict"),
+                     "the back banner", limit=30)
+        assert "written while the shared log is away" in pane_text(app, "log")
+    engine.store.close()
