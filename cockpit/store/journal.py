@@ -11,11 +11,12 @@ ships the queue in order and removes what the shared log committed.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
 from cockpit.model import Event
-from cockpit.store.sqlite import SqliteStore
+from cockpit.store.sqlite import SqliteStore, StoreError, _why
 
 _JOURNAL_SCHEMA = """
 CREATE TABLE IF NOT EXISTS pending (
@@ -43,18 +44,24 @@ class LocalJournal(SqliteStore):
         row = (event.id, event.at, event.author, str(event.kind), str(event.severity),
                event.message, json.dumps(dict(event.data), default=str, sort_keys=True))
         with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
             try:
-                cur = self._db.execute(
-                    "INSERT OR IGNORE INTO events (id, at, author, kind, severity, message, data)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)", row)
-                inserted = cur.rowcount == 1
-                if inserted:
-                    self._db.execute("INSERT OR IGNORE INTO pending (id) VALUES (?)", (event.id,))
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    cur = self._db.execute(
+                        "INSERT OR IGNORE INTO events (id, at, author, kind, severity, message,"
+                        " data) VALUES (?, ?, ?, ?, ?, ?, ?)", row)
+                    inserted = cur.rowcount == 1
+                    if inserted:
+                        self._db.execute("INSERT OR IGNORE INTO pending (id) VALUES (?)",
+                                         (event.id,))
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    if self._db.in_transaction:
+                        self._db.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as exc:
+                # As the SQLite log says it (disk full, read-only): one line, NOT written.
+                raise StoreError(f"{self.path}: {_why(exc)}") from None
         return inserted
 
     def keep(self, events: Iterable[Event]) -> list[Event]:
