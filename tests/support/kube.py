@@ -80,7 +80,7 @@ def sim_pod_names(sim: KubeSim, namespace: str = NS) -> set[str]:
 
 def in_sync(src: KubeSource, sims: dict[str, KubeSim], namespace: str = NS) -> bool:
     """Every pod and deployment status of every simulator is in the source's view."""
-    view = src.view()
+    view = src.store.view()
     for name, sim in sims.items():
         if set(pod_names(view, name)) != sim_pod_names(sim, namespace):
             return False
@@ -147,14 +147,14 @@ def sync(
     wait_for(lambda: in_sync(src, sims), what)
     # ...and every watch is open again (so what the test does next is watched, not listed).
     for name, sim in sims.items():
-        states = {(s.resource, s.namespace): s.state for s in src.view().scopes}
+        states = {(s.resource, s.namespace): s.state for s in src.store.view().scopes}
         n = sum(
             1
             for r in src.reflectors
             if r.cluster == name and states.get((r.resource, r.namespace)) != "forbidden"
         )
         wait_for(lambda sim=sim, n=n: sim.cluster.watch_count >= n, f"{what}: watches open")
-    return src.view()
+    return src.store.view()
 
 
 def readings(src: KubeSource) -> dict[str, Reading]:
