@@ -3,9 +3,9 @@
 Roles hang on this name (captains may roll back), and it is the author written into
 every event, so it must not be something a user can set: `COCKPIT_USER`, `LOGNAME`
 and `USER` are ignored. The account is the real uid's `pwd` entry; under `sudo`
-(real uid 0 with `SUDO_UID` naming an existing account) it is the person who ran
-sudo, since root could be anyone there. Where the session comes from (the SSH
-client's address) is shown in presence but decides nothing.
+(real uid 0 with `SUDO_UID`, else `SUDO_USER`, naming an existing account) it is the
+person who ran sudo, since root could be anyone there. Where the session comes from
+(the SSH client's address) is shown in presence but decides nothing.
 
 Tests and rehearsals that need another identity use `assume()`, an explicit seam in
 this process only.
@@ -46,6 +46,10 @@ def _account_name() -> str:
         if sudo_uid.isdigit() and int(sudo_uid) != 0:
             with contextlib.suppress(KeyError):
                 return pwd.getpwuid(int(sudo_uid)).pw_name
+        sudo_user = os.environ.get("SUDO_USER", "")
+        if sudo_user and sudo_user != "root":
+            with contextlib.suppress(KeyError):
+                return pwd.getpwnam(sudo_user).pw_name  # an existing account only
     try:
         return pwd.getpwuid(uid).pw_name
     except KeyError:  # a uid with no passwd entry (some containers): the number itself

@@ -26,6 +26,11 @@ def test_sudo_names_the_person_who_ran_it_only_when_really_root(monkeypatch) -> 
     monkeypatch.setenv("SUDO_UID", str(other.pw_uid))
     monkeypatch.setattr(os, "getuid", lambda: 0)
     assert identity.current().user == other.pw_name
+    monkeypatch.delenv("SUDO_UID")
+    monkeypatch.setenv("SUDO_USER", other.pw_name)
+    assert identity.current().user == other.pw_name
+    monkeypatch.setenv("SUDO_USER", "no-such-account-here")
+    assert identity.current().user == pwd.getpwuid(0).pw_name  # really root, nobody else
     monkeypatch.setattr(os, "getuid", lambda: other.pw_uid + 1000 if other.pw_uid else 4242)
     monkeypatch.setenv("SUDO_UID", "0")
     assert identity.current().user != pwd.getpwuid(0).pw_name  # not root by env
