@@ -499,9 +499,6 @@ class RollbackConfig(Section):
 
 
 def _store_url(value: str) -> str:
-    if not value.strip():
-        raise ValueError("the store is empty: use sqlite:///PATH or postgresql://USER@HOST/DB, "
-                         "or leave `store:` out for the default")
     if "://" in value and not re.match(r"^(sqlite:///|postgres(ql)?://)", value):
         scheme = value.split("://", 1)[0]
         raise ValueError(f"{scheme}:// is not a store: use sqlite:///PATH or postgresql://...")
