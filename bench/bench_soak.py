@@ -217,7 +217,7 @@ def main() -> int:
     print(f"soak: {HOURS} simulated hours at {SPEED:g}x ({HOURS * 3600 / SPEED / 60:.1f} min); "
           f"load {os.getloadavg()[0]:.2f}", flush=True)
     sims = subprocess.Popen([sys.executable, __file__, "--sims"], cwd=ROOT,
-                            stdout=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         assert sims.stdout is not None
         info = json.loads(sims.stdout.readline())

@@ -184,3 +184,23 @@ async def test_line_body_repaints_only_the_changed_line(size) -> None:
         shown = [s.text.rstrip() for s in body.render_lines(Region(0, 0, w, h))]
         assert shown[3] == "[@click=app.quit]x[/] [red]not markup"  # literally
         assert pilot.app.is_running
+
+
+async def test_table_render_caches_are_bounded_to_a_few_screens() -> None:
+    from cockpit.ui.panes.table import CockpitTable
+
+    class TableApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield CockpitTable([("Item", "item"), ("Age", "age")])
+
+    async with TableApp().run_test(size=(80, 24)) as pilot:
+        table = pilot.app.query_one(CockpitTable)
+        table.show([(f"r{i}", (plain(f"item {i}"), plain("<10s"))) for i in range(30)])
+        for n in range(60):  # every change bumps the table's update count (its cache key)
+            table.show([(f"r{i}", (plain(f"item {i}"), plain(f"{n}m"))) for i in range(30)])
+            await pilot.pause()
+        assert table._cell_render_cache.maxsize == CockpitTable.CACHE_CELLS  # not 10,000
+        assert len(table._cell_render_cache) <= CockpitTable.CACHE_CELLS
+        assert table._line_cache.maxsize == CockpitTable.CACHE_ROWS
+        w, h = table.size
+        assert "59m" in table.render_lines(Region(0, 0, w, h))[1].text
