@@ -1,5 +1,5 @@
 """Build step only (metadata lives in pyproject.toml): map the top-level `layouts/`,
-`checklists/`, `probes/` and `examples/` into the wheel as `cockpit/_shipped/<dir>/`.
+`checklists/`, `probes/`, `examples/` and `rehearsals/` into the wheel as `cockpit/_shipped/<dir>/`.
 
 They stay at the repository's top level (the design card), but an installed cockpit
 (`pip install .`, `pipx`, `uv tool install`) has no checkout beside it; `cockpit.shipped`
@@ -12,7 +12,7 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 ROOT = Path(__file__).resolve().parent
-SHIPPED = ("layouts", "checklists", "probes", "examples")
+SHIPPED = ("layouts", "checklists", "probes", "examples", "rehearsals")
 
 
 class BuildPyWithShipped(build_py):

@@ -15,7 +15,7 @@ import sys
 from cockpit import __version__, exits
 
 COMMANDS = ["run", "demo", "check", "probe", "rollback", "validate", "log", "checklist", "tick",
-            "untick"]
+            "untick", "report"]
 
 
 class _Parser(argparse.ArgumentParser):

@@ -39,6 +39,7 @@ import yaml
 from cockpit import identity
 from cockpit.shipped import shipped_file
 from cockpit.sim.health import ApiHandler, ApiServer
+from cockpit.sim.rehearsal import load_rehearsal
 from cockpit.sim.scenario import FAULTS, NAMESPACE, LaunchScenario, Note
 
 if TYPE_CHECKING:
@@ -88,6 +89,7 @@ class DemoOptions:
     layout: str | None = None  # None: the screen picks one by terminal size
     helm: str | None = None  # a helm binary; default tools/bin/helm, else helm on PATH
     workdir: str | None = None  # default: a fresh temp dir, removed on stop
+    scenario: str = "launch"  # a shipped scenario's name (rehearsals/) or a scenario file
 
 
 def parse_fault(text: str) -> tuple[str, float]:
@@ -236,6 +238,7 @@ class Demo:
         scenario = LaunchScenario(
             cluster=kube.cluster, asr_faults=faults, helm=helm_state, speed=opts.speed,
             scripted_fault=opts.scripted_fault, planned=list(opts.faults),
+            script=load_rehearsal(opts.scenario),
         )
         self.scenario = scenario
         scenario.setup()
@@ -332,27 +335,32 @@ class Demo:
             "store": f"sqlite:///{self.store_path()}",
             "captains": [identity.current().user],
             "http": self._http_checks(),
-            "tcp": {"postgres": {"address": self.urls["postgres"], "every": "5s"},
-                    "redis": {"address": self.urls["redis"], "every": "5s"}},
+            "tcp": {"postgres": {"address": self.urls["postgres"], "every": self._every(5.0)},
+                    "redis": {"address": self.urls["redis"], "every": self._every(5.0)}},
             "tls": {"endpoints": [self.urls["tls"]], "ca_file": str(self.ca_file),
                     "every": "1m"},
-            "alerts": {"every": "5s"},
-            # the default 30 s: each sample runs helm twice (~0.1 s of CPU each, more through
-            # the demo's wrapper); every 5 s that alone cost ~4% of a core while watching
-            "release": {"every": "30s"},
+            "alerts": {"every": self._every(5.0)},
+            # the default 30 s (scaled with --speed): each sample runs helm twice (~0.1 s of
+            # CPU each, more through the demo's wrapper); every 5 s that alone cost ~4% of a
+            # core while watching
+            "release": {"every": self._every(30.0, 1.0)},
             "kubernetes": {
                 "kubeconfig": str(kubeconfig), "context": CONTEXT, "namespace": NAMESPACE,
-                "selector": "app.kubernetes.io/part-of=asr",
+                "selector": "app.kubernetes.io/part-of=asr", "every": self._every(2.0),
             },
             "prometheus": {
-                "url": self.urls["prometheus"], "every": "5s", "compare": "1d",
+                "url": self.urls["prometheus"], "every": self._every(5.0), "compare": "1d",
                 "history": "30m", "queries": self._queries(),
             },
-            "gpu": {"source": "dcgm", "every": "5s"},
+            "gpu": {"source": "dcgm", "every": self._every(5.0)},
             "asr_probe": {
                 "url": self.urls["asr"], "protocol": "vosk",
-                "audio": str(shipped_file("probes", "smoke-en.wav")), "every": "20s",
+                "audio": str(shipped_file("probes", "smoke-en.wav")),
+                "every": self._every(20.0, 1.0),
                 "timeout": "20s", "max_wer": 0.2, "max_first_partial": "1s",
+                # a sped-up rehearsal streams the clip faster too (a probe every 20
+                # scenario seconds), never past what the recognizer keeps up with
+                "speed": max(1.0, min(self.options.speed, 5.0)),
                 "max_final_latency": "2s",
             },
             "rollback": {
@@ -368,28 +376,39 @@ class Demo:
         assert self.dir is not None
         api, token = self.urls["api"], str(self.dir / "api-token")
         return {
-            "health": {"url": self.urls["health"], "every": "5s", "timeout": "2s",
+            "health": {"url": self.urls["health"], "every": self._every(5.0), "timeout": "2s",
                        "read_headers": ["strict-transport-security"], "cors_origin": DEMO_ORIGIN},
-            "noauth": {"url": f"{api}/v1/models", "every": "15s", "expect_status": [401]},
-            "auth": {"url": f"{api}/v1/models", "every": "15s",
+            "noauth": {"url": f"{api}/v1/models", "every": self._every(15.0),
+                       "expect_status": [401]},
+            "auth": {"url": f"{api}/v1/models", "every": self._every(15.0),
                      "headers_file": {"Authorization": token}, "expect_json": {"status": "ok"}},
-            "job": {"url": f"{api}/v1/jobs", "method": "POST", "every": "30s", "timeout": "5s",
+            "job": {"url": f"{api}/v1/jobs", "method": "POST", "every": self._every(30.0, 2.0),
+                    "timeout": "5s",
                     "body_file": str(shipped_file("probes", "smoke-en.wav")),
                     "content_type": "audio/wav", "headers_file": {"Authorization": token},
                     "expect_status": [202],
                     "job": {"done_value": "completed", "poll": "500ms", "deadline": "20s"}},
         }
 
+    def _every(self, seconds: float, floor: float = 0.25) -> str:
+        """A source's interval at speed 1, shortened with the script's speed (so a sped-up
+        rehearsal is sampled as often, in scenario time), never below `floor` wall seconds."""
+        from cockpit.config import format_duration
+
+        return format_duration(max(floor, round(seconds / self.options.speed, 3)))
+
     def _queries(self) -> dict[str, dict[str, Any]]:
-        """The SLO queries, breach holds (`for:`) shortened with the script's speed."""
+        """The SLO queries, breach holds (`for:`) shortened with the script's speed, never
+        below four Prometheus samples."""
         from cockpit.config import format_duration, parse_duration
 
+        every = parse_duration(self._every(5.0))
         out = {}
         for name, spec in QUERIES.items():
             spec = dict(spec)
             if "for" in spec:
-                held = max(5.0, parse_duration(spec["for"]) / self.options.speed)
-                spec["for"] = format_duration(round(held))
+                held = max(4 * every, parse_duration(spec["for"]) / self.options.speed)
+                spec["for"] = format_duration(round(held, 3))
             out[name] = spec
         return out
 
@@ -472,7 +491,7 @@ class Demo:
             for note in notes:
                 with contextlib.suppress(Exception):
                     record(note)
-            await asyncio.sleep(TICK_EVERY)
+            await asyncio.sleep(min(TICK_EVERY, 1.0 / self.options.speed))
 
 
 def _known(patterns: list[str]) -> Callable[[str], bool]:
@@ -525,6 +544,46 @@ async def hold(demo: Demo, out: Callable[[str], None], stop: threading.Event) ->
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+async def run_drill(demo: Demo, *, auto_rollback: bool = False,
+                    out: Callable[[str], None] = print, report: str | None = None) -> Any:
+    """`cockpit demo --headless`: the scenario played to its end over the demo's engine
+    (cockpit.drill); `report`: a file the drill's report is written to at the end."""
+    from cockpit.drill import Drill
+    from cockpit.launch import LaunchError, build
+
+    assert demo.config_path is not None
+    try:
+        launch = build(demo.config_path)
+    except LaunchError as exc:
+        raise DemoError(str(exc)) from None
+    engine: Any = launch.engine
+
+    async def write_report() -> Path:
+        from cockpit.report import write_report as write
+
+        assert report is not None
+        return await write(engine.config, Path(report), store=engine.store,
+                           since=time.time() - engine.started_at if engine.started_at else None,
+                           engine=engine)
+
+    drill = Drill(demo, engine, auto_rollback=auto_rollback, out=out,
+                  report=write_report if report else None)
+    try:
+        return await drill.run()
+    finally:
+        # Sources cancelled mid-command (helm for the release source) leave subprocess
+        # transports to close: collect them while the loop still runs, so none outlives it.
+        import gc
+
+        await asyncio.sleep(0.3)
+        gc.collect()
+        await asyncio.sleep(0.1)
+        close = getattr(engine.store, "close", None)
+        if callable(close):
+            with contextlib.suppress(Exception):
+                close()
 
 
 def describe(demo: Demo) -> Sequence[str]:

@@ -6,7 +6,10 @@ A module of its own (it imports Textual), so `cockpit demo --print-config` stays
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 
 from textual.app import SystemCommand
 from textual.screen import Screen
@@ -14,6 +17,7 @@ from textual.screen import Screen
 from cockpit.demo import Demo, note_event
 from cockpit.engine import Engine
 from cockpit.layout import Layout
+from cockpit.sim.rehearsal import load_rehearsal, outlines
 from cockpit.sim.scenario import FAULTS, Note
 from cockpit.ui.app import CockpitApp
 
@@ -33,8 +37,52 @@ class DemoApp(CockpitApp):
     def on_mount(self) -> None:
         # Textual also calls CockpitApp.on_mount (handlers run for every class in the
         # MRO): calling it here too would start the engine twice.
-        self.run_worker(self.demo.drive(self._record), group="demo-script",
-                        exit_on_error=False)
+        self.run_worker(self._play_script(), group="demo-script", exit_on_error=False)
+
+    async def _play_script(self) -> None:
+        """The script starts once every source has had its first say (at most 30 s),
+        so its first steps are not lost to the cockpit's start-up."""
+        scenario = self.demo.scenario
+        assert scenario is not None
+        deadline = time.time() + 30.0
+        names = [s.name for s in self.engine.sources]
+        while time.time() < deadline and any(
+                self.engine.source_status(n).state == "starting" for n in names):
+            await asyncio.sleep(0.2)
+        scenario.restart_clock()
+        self.run_worker(self._score_at_end(), group="demo-scorecard", exit_on_error=False)
+        await self.demo.drive(self._record)
+
+    async def _score_at_end(self) -> None:
+        """At the scenario's end, the rehearsal's scorecard: logged and shown (again at
+        the end of each scenario played from the palette)."""
+        sc = self.demo.scenario
+        assert sc is not None
+        while True:
+            played = (sc.script, sc.t0)
+            while time.time() < sc.wall(sc.script.duration) and (sc.script, sc.t0) == played:
+                await asyncio.sleep(0.5)
+            if (sc.script, sc.t0) == played:
+                self._scorecard()
+                while (sc.script, sc.t0) == played:  # until another scenario is played
+                    await asyncio.sleep(0.5)
+
+    def _scorecard(self) -> None:
+        from cockpit.drill import drill_scorecard, scorecard_event
+
+        scenario = self.demo.scenario
+        assert scenario is not None
+        card = drill_scorecard(scenario, self.engine.events())
+        self.engine.record(scorecard_event(scenario, card, self.engine.author))
+        self.notify("\n".join(card.lines()), title="Rehearsal scorecard", markup=False,
+                    timeout=30)
+
+    def _play(self, path: Path) -> None:
+        script = load_rehearsal(path)
+        assert self.demo.scenario is not None
+        self.demo.scenario.play(script)
+        self._record(("warning", f"rehearsal: {self.engine.author} starts scenario "
+                                 f"{script.name!r} — {script.title}"))
 
     def _record(self, note: Note) -> None:
         self.engine.record(note_event(note))
@@ -54,3 +102,9 @@ class DemoApp(CockpitApp):
                                 lambda n=name: self._inject(n))
         yield SystemCommand("Fault: clear all", "rehearsal: end every injected fault",
                             self._clear)
+        yield SystemCommand("Rehearsal: scorecard", "the drill's milestones so far (fault, "
+                            "detected, decided, mitigated, verified), logged", self._scorecard)
+        for outline in outlines():
+            yield SystemCommand(f"Scenario: {outline.name}",
+                                f"rehearsal: play from now: {outline.title}",
+                                lambda p=outline.path: self._play(p))

@@ -35,11 +35,13 @@ class ExitCode:
 
 TABLE: tuple[ExitCode, ...] = (
     ExitCode(OK, "OK", "all", "done: GO (`check`), every probe passed (`probe`), the rollback "
-             "succeeded and was verified (`rollback --yes`), the plan printed (`--plan`)"),
+             "succeeded and was verified (`rollback --yes`), the plan printed (`--plan`), "
+             "every expectation of the scenario held (`demo --headless`)"),
     ExitCode(NO_GO, "NO_GO / FAILED", "check, probe, rollback, demo",
              "`check`: the verdict is NO-GO; `probe`: a probe failed; `rollback --yes`: the "
              "rollback command failed (an ECS deployment FAILED, a lost runner; helm's own "
-             "non-zero code is passed on as it is); `demo`: the rehearsal could not start"),
+             "non-zero code is passed on as it is); `demo`: the rehearsal could not start, "
+             "or (`--headless`) an expectation of the scenario did not hold"),
     ExitCode(HOLD, "HOLD", "check", "the verdict is HOLD: something required is unknown, "
              "stale or unticked (the output names it)"),
     ExitCode(BAD_INPUT, "BAD_INPUT", "all", "bad input: the config, checklist or layout "

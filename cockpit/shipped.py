@@ -1,4 +1,5 @@
-"""Where the shipped layouts, checklists, probe clip and example configs are.
+"""Where the shipped layouts, checklists, probe clip, example configs and rehearsal
+scenarios are.
 
 In an installed wheel they are package data (`cockpit/_shipped/<kind>/`, copied there at
 build time by setup.py); in a checkout (an editable install, the tests) they are the
@@ -11,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-Kind = Literal["layouts", "checklists", "probes", "examples"]
+Kind = Literal["layouts", "checklists", "probes", "examples", "rehearsals"]
 
 _PACKAGE = Path(__file__).resolve().parent
 

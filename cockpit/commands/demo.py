@@ -18,6 +18,7 @@ import math
 import signal
 import sys
 import threading
+from typing import Any
 
 from cockpit import exits
 from cockpit.commands.common import Abort, run_command
@@ -29,6 +30,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "demo", help="a rehearsal: simulated cluster, Prometheus and ASR service on loopback",
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("scenario", nargs="?", default="launch", metavar="SCENARIO",
+                        help="a shipped scenario (rehearsals/: see --list) or a scenario file "
+                        "(default: launch)")
+    parser.add_argument("--list", action="store_true", help="list the shipped scenarios")
+    parser.add_argument("--headless", action="store_true",
+                        help="no screen: play the scenario to its end, print the verdict "
+                        "timeline, check its expectations and print the drill's scorecard "
+                        "(exit 0 when every expectation held, 1 when one did not)")
+    parser.add_argument("--auto-rollback", action="store_true",
+                        help="with --headless: play the captain, rolling back (the same "
+                        "rollback service as the R key) as soon as the verdict is NO-GO")
+    parser.add_argument("--report", metavar="FILE",
+                        help="with --headless: write the drill's report to FILE at the end "
+                        "(.html, .md or .txt)")
     parser.add_argument("--layout", help="layout name (launch, watch, compact) or a YAML file "
                         "(default: by terminal size, compact below 120x35)")
     parser.add_argument("--speed", type=float, default=1.0,
@@ -49,20 +64,33 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    from cockpit.config import ConfigError
     from cockpit.demo import Demo, DemoError, DemoOptions, describe, parse_fault
+    from cockpit.sim.rehearsal import load_rehearsal, outlines
 
+    if args.list:
+        for outline in outlines():
+            print(f"{outline.name:<16} {outline.title}")
+        return exits.OK
     if not math.isfinite(args.speed) or args.speed <= 0 or args.speed > 1000:  # nan passes < >
         raise Abort(["cockpit demo: --speed must be above 0 and at most 1000"])
     try:
         faults = [parse_fault(f) for f in args.fault]
     except ValueError as exc:
         raise Abort([f"cockpit demo: --fault {exc}"]) from None
-    if not args.print_config and not (sys.stdin.isatty() and sys.stdout.isatty()):
+    try:
+        load_rehearsal(args.scenario)
+    except ConfigError as exc:
+        raise Abort([str(p) for p in exc.problems]) from None
+    if (args.auto_rollback or args.report) and not args.headless:
+        raise Abort(["cockpit demo: --auto-rollback and --report go with --headless"])
+    if not args.print_config and not args.headless and not (sys.stdin.isatty()
+                                                            and sys.stdout.isatty()):
         raise Abort(["cockpit demo: needs a terminal (without one, use --print-config and "
                      "point `cockpit check` at the config it prints)"])
     options = DemoOptions(speed=args.speed, store=args.store, faults=faults,
                           scripted_fault=not args.no_scripted_fault,
-                          layout=args.layout)
+                          layout=args.layout, scenario=args.scenario)
     demo = Demo(options)
     try:
         demo.start()
@@ -71,6 +99,8 @@ def _demo(args: argparse.Namespace) -> int:
     try:
         if args.print_config:
             return _print_config(demo, describe(demo))
+        if args.headless:
+            return _headless(demo, args)
         return _screen(demo, args)
     finally:
         demo.stop()
@@ -95,6 +125,45 @@ def _print_config(demo: object, lines: list[str] | tuple[str, ...]) -> int:
     asyncio.run(hold(demo, out, stop))  # type: ignore[arg-type]
     print("simulators stopped", flush=True)
     return exits.OK
+
+
+def _headless(demo: object, args: argparse.Namespace) -> int:
+    import faulthandler
+
+    from cockpit.demo import run_drill
+
+    # A drill that has not ended well after its scenario should have is stuck: print
+    # where every thread is (to stderr) and exit, rather than hang a CI job.
+    script = demo.scenario.script  # type: ignore[attr-defined]
+    faulthandler.dump_traceback_later(script.duration / args.speed + 120.0, exit=True)
+
+    def out(line: str) -> None:
+        print(line, flush=True)
+
+    result = _run_bounded(run_drill(demo, auto_rollback=args.auto_rollback,  # type: ignore[arg-type]
+                                    out=out, report=args.report))
+    faulthandler.cancel_dump_traceback_later()
+    if result.report is not None:
+        print(f"report written to {result.report}", flush=True)
+    return exits.OK if result.passed else exits.FAILED
+
+
+def _run_bounded(coro: Any) -> Any:
+    """asyncio.run, except that tasks left over at the end get 2 s to finish their
+    cancellation, not for ever (asyncio.run waits for every one of them)."""
+    loop = asyncio.new_event_loop()
+    try:
+        result = loop.run_until_complete(coro)
+        pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            loop.run_until_complete(asyncio.wait(pending, timeout=2.0))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        return result
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
 
 
 def _screen(demo: object, args: argparse.Namespace) -> int:

@@ -212,7 +212,9 @@ def _handoff(args: argparse.Namespace) -> int:
 
 
 def markdown_timeline(launch: str, events: list[Event]) -> str:
-    """The post-mortem timeline: a summary, the verdict history, then every event."""
+    """The post-mortem timeline: a summary, the verdict history, the milestones (detected,
+    decided, mitigated, verified), each rollback's command, exit code and output tail,
+    then every event."""
     lines = [f"# Timeline: {_md(launch)}", ""]
     if not events:
         return "\n".join([*lines, "No events.", ""])
@@ -234,6 +236,13 @@ def markdown_timeline(launch: str, events: list[Event]) -> str:
             lines.append(f"| {_time(event.at)} | {_md(event.data.get('verdict', '?'))} | "
                          f"{_span(end - event.at)} | {_md(event.message)} |")
         lines.append("")
+    from cockpit.report.data import rollbacks_of, scorecard_of
+    from cockpit.report.markdown import milestone_lines, rollback_lines
+
+    lines += ["## Milestones", "", *milestone_lines(scorecard_of(events)), ""]
+    rollbacks = rollbacks_of(events)
+    if rollbacks:  # the exact command, its exit code and output tail, who ran it
+        lines += ["## Rollbacks", "", *rollback_lines(rollbacks)]
     lines += ["## Events", "", "| Time (UTC) | Kind | Severity | Who | What |",
               "| --- | --- | --- | --- | --- |"]
     for event in events:

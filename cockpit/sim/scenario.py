@@ -1,6 +1,7 @@
-"""The rehearsal's script: a launch of asr 2.4.0 over about ten minutes, with faults.
+"""The rehearsal's simulated world: a launch of asr 2.4.0 played from a scenario file.
 
-At speed 1 (scenario seconds = wall seconds; `speed` runs it faster):
+The script itself is data (`rehearsals/*.yaml`, loaded by `cockpit.sim.rehearsal`); the
+default is `rehearsals/launch.yaml`, at speed 1 (scenario seconds = wall seconds):
 
 | when | what |
 | --- | --- |
@@ -10,6 +11,9 @@ At speed 1 (scenario seconds = wall seconds; `speed` runs it faster):
 | 5:00 | the fault: 5xx spike, slow responses, a crash-looping asr-worker pod, |
 |      | slow ASR answers: the verdict turns NO-GO |
 | +4:00 | without a rollback the fault clears on its own (the bad pod is rescheduled) |
+
+This module holds what a scenario file cannot say: how each fault shows in the
+metrics, the cluster and the ASR service.
 
 A rollback (`helm rollback`, seen through the demo's helm state file) rolls the
 cluster back to 2.3.0 and ends every fault that belongs to the release. Operators
@@ -33,6 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cockpit.sim.prometheus import QueryTable, Sample
+from cockpit.sim.rehearsal import Rehearsal, Step, load_rehearsal
 
 NAMESPACE = "asr"
 DEPLOYMENTS = {"asr-gateway": 3, "asr-worker": 4}
@@ -40,17 +45,18 @@ PART_OF = {"app.kubernetes.io/part-of": "asr"}
 REGISTRY = "registry.example/asr"
 OLD, NEW = "2.3.0", "2.4.0"
 
-ROLLOUT_AT = 30.0  # scenario seconds
-TRAFFIC_FROM = 90.0
-TRAFFIC_FULL = 270.0
-FAULT_AT = 300.0
-HEAL_AFTER = 240.0  # a fault clears on its own this long after it began
+HEAL_AFTER = 240.0  # an operator's fault clears on its own this long after it began
 STEP_EVERY = 5.0  # one rolling-update step per deployment
 CRASH_EVERY = 30.0  # the crash-looping container dies again
 RISE, DECAY = 15.0, 20.0
 
 FULL_RPS = 240.0
 ASR_DELAY = 2.5  # s: every ASR answer this late while "slow-asr"
+# "flap": a cycle of FLAP_CYCLE scenario seconds: first a flicker across the 5% line
+# every FLAP_FLICKER s (never held for a `for:`), then held above it for FLAP_HELD s, then
+# below. The error rate stays above the checklist's 1% gate all along.
+FLAP_CYCLE, FLAP_FLICKER, FLAP_HELD = 90.0, 5.0, 45.0
+FLAP_HIGH, FLAP_LOW = 0.075, 0.025
 
 # Fault name -> (effects, what it is). Effects marked in RELEASE_EFFECTS belong to
 # the release and end when it is rolled back.
@@ -67,8 +73,15 @@ FAULTS: dict[str, tuple[frozenset[str], str]] = {
     "xid": (frozenset({"xid"}), "XID 79 (GPU fallen off the bus) on one GPU"),
     "stall": (frozenset({"stall"}), "the rollout in progress passes its deadline"),
     "prom-down": (frozenset({"prom-down"}), "Prometheus answers 503"),
+    "asr-regression": (frozenset({"slow-asr", "wrong-words"}),
+                       "the ASR service answers, but late and with wrong words (first partial "
+                       "and WER degrade)"),
+    "gpu-saturation": (frozenset({"gpu-saturate"}), "every serving GPU at 100% utilization"),
+    "flapping": (frozenset({"flap"}), "the error rate crosses its 5% line and back every few "
+                                      "seconds, then holds above it"),
 }
-RELEASE_EFFECTS = frozenset({"errors", "latency", "crashloop", "slow-asr", "wrong-words"})
+RELEASE_EFFECTS = frozenset({"errors", "latency", "crashloop", "slow-asr", "wrong-words",
+                             "flap"})
 
 GPUS = [("gpu-node-a", "0"), ("gpu-node-a", "1"), ("gpu-node-b", "0"), ("gpu-node-b", "1")]
 GPU_MIB = 23034.0  # NVIDIA L4
@@ -132,6 +145,7 @@ class LaunchScenario:
         t0: float | None = None,
         scripted_fault: bool = True,
         planned: list[tuple[str, float]] | None = None,
+        script: Rehearsal | None = None,
     ) -> None:
         if speed <= 0:
             raise ValueError("speed must be positive")
@@ -141,15 +155,21 @@ class LaunchScenario:
         self.helm = helm
         self.speed = speed
         self.t0 = time.time() if t0 is None else t0
+        self.script = script if script is not None else load_rehearsal("launch")
         self.windows: list[Window] = []
         self.health_ok = True
         self.version = OLD  # what the cluster runs (or is rolling to)
         self._lock = threading.RLock()
         self._done: set[str] = set()  # scripted steps already taken
-        self._plan = sorted(planned or [], key=lambda p: p[1])
-        if scripted_fault:
-            self._plan.append(("launch", FAULT_AT))
-            self._plan.sort(key=lambda p: p[1])
+        # (at, step): the script's steps, its faults left out with scripted_fault=False,
+        # and the operator's planned faults (--fault NAME@SECONDS).
+        steps = [st for st in self.script.sorted_steps()
+                 if scripted_fault or st.action != "fault"]
+        steps += [Step(at=at, fault=name, lasts=HEAL_AFTER) for name, at in planned or []]
+        self._plan: list[Step] = sorted(steps, key=lambda st: st.at)
+        self.captain: list[Step] = []  # due captain steps (tick, rollback) for a drill to play
+        traffic = self.script.first("traffic")
+        self._traffic = (traffic.at, traffic.traffic or 1.0) if traffic is not None else None
         self._rollout: _Rollout | None = None
         self._crash_pod: str | None = None
         self._crash_next = 0.0
@@ -163,6 +183,11 @@ class LaunchScenario:
 
     def wall(self, s: float) -> float:
         return self.t0 + s / self.speed
+
+    def restart_clock(self, t0: float | None = None) -> None:
+        """Scenario second 0 is now (a drill starts the script once its engine is warm)."""
+        with self._lock:
+            self.t0 = time.time() if t0 is None else t0
 
     # ------------------------------------------------------------ set-up
 
@@ -186,12 +211,13 @@ class LaunchScenario:
 
     # ------------------------------------------------------------ faults
 
-    def inject(self, name: str, now: float | None = None, by: str = "operator") -> Window:
+    def inject(self, name: str, now: float | None = None, by: str = "operator",
+               lasts: float = HEAL_AFTER) -> Window:
         if name not in FAULTS:
             raise KeyError(f"unknown fault {name!r} (known: {', '.join(sorted(FAULTS))})")
         now = time.time() if now is None else now
         with self._lock:
-            window = Window(name, FAULTS[name][0], now, now + HEAL_AFTER / self.speed, by=by)
+            window = Window(name, FAULTS[name][0], now, now + lasts / self.speed, by=by)
             self.windows.append(window)
         return window
 
@@ -229,7 +255,10 @@ class LaunchScenario:
 
     def traffic(self, t: float) -> float:
         s = self.s(t)
-        ramp = _smooth((s - TRAFFIC_FROM) / (TRAFFIC_FULL - TRAFFIC_FROM))
+        ramp = 0.0
+        if self._traffic is not None:
+            start, over = self._traffic
+            ramp = _smooth((s - start) / max(over, 1.0))
         return max(0.02, (0.15 + 0.85 * ramp) * (1 + 0.03 * _noise(t, 1)))
 
     def request_rate(self, t: float) -> float:
@@ -237,10 +266,27 @@ class LaunchScenario:
 
     def error_rate(self, t: float) -> float:
         base = 0.0015 + 0.0005 * _noise(t, 2)
-        return max(0.0, base + 0.085 * self.intensity("errors", t))
+        return max(0.0, base + 0.085 * self.intensity("errors", t) + self._flap(t))
+
+    def _flap(self, t: float) -> float:
+        """The "flap" fault's error rate: see FLAP_CYCLE."""
+        level = self.intensity("flap", t)
+        if level <= 0:
+            return 0.0
+        windows = [w for w in self.windows if "flap" in w.effects and w.start <= t]
+        if windows[-1].ended(t):
+            return level * FLAP_LOW  # over: the low level, decaying, no more crossings
+        into = (t - windows[-1].start) * self.speed % FLAP_CYCLE
+        flicker = FLAP_CYCLE - FLAP_HELD - 15.0
+        if into < flicker:
+            high = int(into // FLAP_FLICKER) % 2 == 0
+        else:
+            high = into < flicker + FLAP_HELD
+        return level * (FLAP_HIGH if high else FLAP_LOW)
 
     def _slow(self, t: float) -> float:
-        return max(self.intensity("latency", t), 0.8 * self.intensity("errors", t))
+        return max(self.intensity("latency", t), 0.8 * self.intensity("errors", t),
+                   0.3 * self.intensity("gpu-saturate", t))
 
     def p95(self, t: float) -> float:
         return 0.28 + 0.12 * self.traffic(t) + 0.02 * _noise(t, 3) + 1.35 * self._slow(t)
@@ -304,6 +350,8 @@ class LaunchScenario:
             busy = bool(pod) and not crashing
             util = min(100.0, max(0.0, 6 + 72 * load * (1 + 0.08 * _noise(t, 10 + i)))) \
                 if busy else 0.0
+            if busy:
+                util += (100.0 - util) * self.intensity("gpu-saturate", t)
             used = (7800 + 9500 * min(1.0, load) + 300 * _noise(t, 20 + i)) if busy else 1.0
             value = {
                 "util": round(util),
@@ -354,31 +402,67 @@ class LaunchScenario:
         notes: list[Note] = []
         if self._once("start"):
             notes.append(("info", self.outline()))
-        if s >= ROLLOUT_AT and self._once("upgrade"):
-            if self.helm is not None and self.helm.deployed_app() == OLD:
-                rev = self.helm.upgrade(NEW)
-                notes.append(("info", f"rehearsal: helm upgrade asr to revision {rev} ({NEW}); "
-                                      "asr-gateway and asr-worker roll one pod at a time"))
-            elif self.helm is None:
-                self._start_rollout(NEW, s)
-                notes.append(("info", f"rehearsal: upgrade to {NEW} started"))
-        if s >= TRAFFIC_FROM and self._once("traffic"):
-            ramp = self.clock_text(TRAFFIC_FULL - TRAFFIC_FROM)
-            notes.append(("info", f"rehearsal: traffic opens, ramping to full over {ramp}"))
-        while self._plan and s >= self._plan[0][1]:
-            name, _ = self._plan.pop(0)
-            release_bound = FAULTS[name][0] <= RELEASE_EFFECTS
-            if name == "launch" and self.version != NEW:
-                notes.append(("info", f"rehearsal: the scripted fault is skipped: {self.version} "
-                                      "runs (the fault belongs to the 2.4.0 release)"))
-                continue
-            self.inject(name, now, by="script")
-            what = FAULTS[name][1]
-            heal = self.clock_text(HEAL_AFTER)
-            notes.append(("warning", f"rehearsal: fault injected — {what}"
-                          + (f" (ends with a rollback, or by itself after {heal})"
-                             if release_bound else f" (ends by itself after {heal})")))
+        while self._plan and s >= self._plan[0].at:
+            notes += self._step(self._plan.pop(0), now, s)
         return notes
+
+    def _step(self, step: Step, now: float, s: float) -> list[Note]:
+        """Take one scripted step; the notes it makes."""
+        if step.action == "upgrade":
+            version = step.upgrade or NEW
+            if self.helm is not None and self.helm.deployed_app() != version:
+                rev = self.helm.upgrade(version)
+                return [("info", f"rehearsal: helm upgrade asr to revision {rev} ({version}); "
+                                 "asr-gateway and asr-worker roll one pod at a time")]
+            if self.helm is None:
+                self._start_rollout(version, s)
+                return [("info", f"rehearsal: upgrade to {version} started")]
+            return []
+        if step.action == "traffic":
+            ramp = self.clock_text(step.traffic or 0.0)
+            return [("info", f"rehearsal: traffic opens, ramping to full over {ramp}")]
+        if step.action == "fault":
+            name = step.fault or ""
+            release_bound = FAULTS[name][0] <= RELEASE_EFFECTS
+            if release_bound and self.version != NEW:
+                return [("info", f"rehearsal: the scripted fault is skipped ({name}): "
+                                 f"{self.version} runs (the fault belongs to the {NEW} release)")]
+            self.inject(name, now, by="script", lasts=step.lasts)
+            heal = self.clock_text(step.lasts)
+            return [("warning", f"rehearsal: fault injected — {FAULTS[name][1]}"
+                     + (f" (ends with a rollback, or by itself after {heal})"
+                        if release_bound else f" (ends by itself after {heal})"))]
+        if step.action == "clear":
+            effects = None if step.clear == "all" else FAULTS[step.clear or ""][0]
+            n = self.clear(now, effects)
+            return [("info", f"rehearsal: {n} fault(s) cleared by the script")]
+        if step.action == "note":
+            return [("info", f"rehearsal: {step.note}")]
+        self.captain.append(step)
+        if step.action == "tick":
+            return [("info", "rehearsal: the captain ticks " + ", ".join(step.tick))]
+        return [("warning", "rehearsal: the captain is expected to roll back now if the "
+                            "verdict says NO-GO")]
+
+    def play(self, script: Rehearsal, now: float | None = None) -> None:
+        """Play `script` from its start, now (the palette's "Scenario: NAME"): every fault
+        ends, the clock restarts; a step whose state already holds (the upgrade to a
+        version that runs) changes nothing."""
+        with self._lock:
+            self.clear(now)
+            self.script = script
+            self._plan = script.sorted_steps()
+            self._done.discard("start")
+            traffic = script.first("traffic")
+            self._traffic = (traffic.at, traffic.traffic or 1.0) if traffic is not None else None
+            self.captain = []
+            self.restart_clock(now)
+
+    def take_captain(self) -> list[Step]:
+        """The captain's steps that fell due since the last call (a drill plays them)."""
+        with self._lock:
+            due, self.captain = self.captain, []
+        return due
 
     def _release(self, now: float, s: float) -> list[Note]:
         """Follow helm: a new deployed app version rolls the cluster to it."""
@@ -503,12 +587,16 @@ class LaunchScenario:
 
     def outline(self) -> str:
         at = self.clock_text
-
-        faults = ", ".join(f"{name} at {at(sec)}" for name, sec in self._plan)
-        return (f"rehearsal started (speed x{self.speed:g}): upgrade 2.3.0 -> 2.4.0 at "
-                f"{at(ROLLOUT_AT)}, traffic from {at(TRAFFIC_FROM)}"
-                + (f", faults: {faults}" if faults else "")
-                + "; roll back when the verdict says NO-GO")
+        parts = []
+        for step in self._plan:
+            if step.action == "upgrade":
+                parts.append(f"upgrade {OLD} -> {step.upgrade} at {at(step.at)}")
+            elif step.action == "traffic":
+                parts.append(f"traffic from {at(step.at)}")
+            elif step.action == "fault":
+                parts.append(f"fault {step.fault} at {at(step.at)}")
+        return (f"rehearsal started ({self.script.name}, speed x{self.speed:g}): "
+                + ", ".join(parts) + "; roll back when the verdict says NO-GO")
 
 
 __all__ = ["FAULTS", "LaunchScenario", "Window"]

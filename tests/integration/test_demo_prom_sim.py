@@ -11,11 +11,13 @@ import pytest
 from cockpit.config import PrometheusConfig
 from cockpit.demo import QUERIES
 from cockpit.sim.prometheus import PromSim, QueryTable, format_value
-from cockpit.sim.scenario import FAULT_AT, LaunchScenario
+from cockpit.sim.rehearsal import load_rehearsal
+from cockpit.sim.scenario import LaunchScenario
 from cockpit.sources.gpu_dcgm import DcgmReader
 from cockpit.sources.prom_api import PromClient, PromError
 from cockpit.sources.prometheus import PrometheusSource
 
+FAULT_AT = load_rehearsal("launch").faults()[0][1]
 NOW = 1_800_000_000.0
 EXPRS = {name: q["query"] for name, q in QUERIES.items()}
 

@@ -82,6 +82,14 @@ def test_the_installed_cockpit_is_the_wheel_and_carries_its_files(installed: Pat
     shipped = {p.name for p in (ROOT / "checklists").glob("*.yaml")}
     assert shipped and {p.name for p in checklists.glob("*.yaml")} == shipped
     assert (clip.parent.parent / "examples" / "reference.yaml").is_file()
+    # The rehearsal scenarios travel too, and `demo --list` finds them from elsewhere.
+    rehearsals = {p.name for p in (ROOT / "rehearsals").glob("*.yaml")}
+    assert rehearsals and {p.name for p in (clip.parent.parent / "rehearsals")
+                           .glob("*.yaml")} == rehearsals
+    listed = run(installed / "cockpit", "demo", "--list", cwd=tmp_path, env=clean_env(installed))
+    assert listed.returncode == 0, listed.stderr
+    assert {line.split()[0] for line in listed.stdout.splitlines()} == {
+        p.removesuffix(".yaml") for p in rehearsals}
     env = clean_env(installed)
     env["HOME"] = str(tmp_path)  # the reference config names ~/.config/cockpit/prom-token,
     (tmp_path / ".config/cockpit").mkdir(parents=True)  # which validate checks is readable

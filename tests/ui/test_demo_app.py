@@ -116,3 +116,41 @@ async def test_compact_layout_at_80x24(demo):
             assert "Before the window opens" in text and "Incident log" in text
     finally:
         await app.engine.stop()
+
+
+async def test_a_screen_rehearsal_ends_with_its_scorecard_and_the_palette_lists_scenarios(
+        tmp_path):
+    if importlib.util.find_spec("pocketsphinx") is None:
+        missing("pocketsphinx", "the demo's ASR simulator needs it: pip install -e '.[demo]'")
+    short = tmp_path / "short.yaml"
+    short.write_text("name: short\ntitle: a fault, then the end\nduration: '0:40'\n"
+                     "steps:\n  - {at: '0:10', fault: xid, lasts: 1m}\n")
+    running = Demo(DemoOptions(workdir=str(tmp_path / "demo"), speed=10,
+                               scenario=str(short))).start()
+    app = build_app(running, bell=False)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            titles = [c.title for c in app.get_system_commands(app.screen)]
+            for name in ("launch", "blind", "asr-regression", "gpu-saturation",
+                         "stalled-rollout", "flapping"):
+                assert f"Scenario: {name}" in titles
+            assert "Rehearsal: scorecard" in titles
+            cards = []
+            for _ in range(400):  # the scenario ends 4 s (wall) after its sources are up
+                cards = [e for e in app.engine.events(kinds=["note"]) if "scorecard" in e.data]
+                if cards:
+                    break
+                await pilot.pause(0.1)
+            assert len(cards) == 1, "no scorecard at the end of the rehearsal"
+            m = cards[0].data["scorecard"]["milestones"]
+            sc = running.scenario
+            # on its own clock: the instant the fault was injected, due at 0:10
+            assert m["fault"]["at"] == sc.windows[0].start
+            assert sc.s(m["fault"]["at"]) == pytest.approx(10, abs=1.5)
+            assert m["fault"]["what"] == "xid"
+            assert cards[0].message.startswith("rehearsal scorecard (short): detected")
+            await pilot.pause(0.5)  # the toast is a message, handled after the event is logged
+            assert any("Rehearsal scorecard" in (n.title or "") for n in app._notifications)
+    finally:
+        await app.engine.stop()
+        running.stop()

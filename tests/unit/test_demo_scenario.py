@@ -11,16 +11,19 @@ from cockpit.demo import parse_fault
 from cockpit.sim.asr import SimFaults
 from cockpit.sim.helm import HelmState
 from cockpit.sim.kube.cluster import Cluster
+from cockpit.sim.rehearsal import load_rehearsal
 from cockpit.sim.scenario import (
-    FAULT_AT,
-    HEAL_AFTER,
     NAMESPACE,
     NEW,
     OLD,
-    ROLLOUT_AT,
-    TRAFFIC_FULL,
     LaunchScenario,
 )
+
+# The launch script's instants, read from the shipped scenario file (rehearsals/launch.yaml).
+LAUNCH = load_rehearsal("launch")
+ROLLOUT_AT = LAUNCH.first("upgrade").at
+FAULT_AT, HEAL_AFTER = LAUNCH.faults()[0][1], LAUNCH.faults()[0][2]
+TRAFFIC_FULL = LAUNCH.first("traffic").at + LAUNCH.first("traffic").traffic
 
 T0 = 1_800_000_000.0
 

@@ -3,9 +3,9 @@
 config, model, gates, checklist, layout (and the pure validators they use) at the
 bottom; sources, stores, rollback and simulators above them; the engine (and
 `launch.py`, which builds it) above those; the UI above the engine; the commands, the
-CLI and the demo at the top. A module never imports one of a higher layer, not even
-inside a function. The modules' import-time graph (imports at module level, outside
-`if TYPE_CHECKING:`) has no cycle.
+CLI, the demo, its headless drill and the report at the top. A module never imports one
+of a higher layer, not even inside a function. The modules' import-time graph (imports
+at module level, outside `if TYPE_CHECKING:`) has no cycle.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def layer(module: str) -> int:
         return BASE
     parts = module.split(".")
     top = parts[1] if len(parts) > 1 else ""
-    if top in ("commands", "cli", "__main__", "demo", "demo_app"):
+    if top in ("commands", "cli", "__main__", "demo", "demo_app", "drill", "report"):
         return TOP
     if top == "ui":
         return UI

@@ -12,6 +12,9 @@ HEADLESS = [
     "cockpit.sources.asr.source", "cockpit.rollback", "cockpit.cli",
     "cockpit.commands.check", "cockpit.commands.validate", "cockpit.commands.log",
     "cockpit.commands.probe", "cockpit.commands.rollback", "cockpit.commands.checklist",
+    "cockpit.commands.report", "cockpit.report", "cockpit.report.data", "cockpit.report.html",
+    "cockpit.report.markdown", "cockpit.report.text", "cockpit.drill", "cockpit.scorecard",
+    "cockpit.sim.rehearsal",
 ]
 
 
