@@ -2,7 +2,7 @@
 and exit 3 (or 0 for a file that is fine), never a traceback, never slow.
 
 Property-based (hypothesis, derandomized: the same examples every run): valid seed
-files (a config, a checklist, a layout, a Markdown checklist) mutated by inserting
+files (a config, a checklist, a layout, a Markdown checklist, a scenario) mutated by inserting
 hostile YAML (aliases, bombs, tags, merge keys, control characters, deep nesting,
 NaN), deleting, duplicating and re-encoding. Every output line is also checked for
 raw control characters (escapes in outside text must never reach the terminal).
@@ -32,7 +32,7 @@ except ImportError:  # an old .venv: `make test` installs the test extra
 from cockpit.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = 80  # per property; derandomized, so the same 60 every run (~a few s each)
+EXAMPLES = 80  # per property; derandomized: the same 80 every run (400 each also pass)
 FUZZ = settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
@@ -220,3 +220,27 @@ def test_named_hostile_files_each_give_one_line(workdir: Path):
         code, out, err, took = run_cli("validate", special)
         assert_clean(code, out, err, took, {3})
         assert err.strip().startswith(f"{special}:1:1: "), err
+
+
+SCENARIO = (ROOT / "rehearsals" / "blind.yaml").read_text() if (
+    ROOT / "rehearsals" / "blind.yaml").exists() else ""
+
+
+@pytest.mark.skipif(not SCENARIO, reason="no shipped scenarios in this checkout")
+@FUZZ
+@given(data=mutated(SCENARIO))
+def test_fuzzed_scenario_files(workdir: Path, data: bytes):
+    """A scenario file (rehearsals/*.yaml) is loaded first by `cockpit demo FILE`: a bad
+    one is exit 3 with its lines before anything starts; a good one would start the
+    demo, so only the loader is run for it."""
+    from cockpit.config import ConfigError
+    from cockpit.sim.rehearsal import load_rehearsal
+
+    path = workdir / "fuzzed-scenario.yaml"
+    path.write_bytes(data)
+    started = time.monotonic()
+    try:
+        load_rehearsal(path)
+    except ConfigError:
+        assert_clean(*run_cli("demo", str(path), "--headless"), {3})
+    assert time.monotonic() - started < 10
