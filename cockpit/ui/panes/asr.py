@@ -21,14 +21,13 @@ from collections.abc import Sequence
 
 from rich.console import Console
 from rich.text import Text
-from textual.app import ComposeResult
 
 from cockpit.sources.asr.result import ProbeProgress, ProbeResult
 from cockpit.sources.asr.source import AsrDetail, AsrView
 from cockpit.sources.asr.wer import WordOp, words
 from cockpit.ui.panes import register_pane
-from cockpit.ui.panes.base import Pane, format_age_coarse
-from cockpit.ui.panes.lines import LineBody
+from cockpit.ui.panes.base import format_age_coarse
+from cockpit.ui.panes.lines import LineBody, LinesPane
 from cockpit.ui.spark import sparkline
 from cockpit.ui.text import plain
 
@@ -258,25 +257,14 @@ class AsrBody(LineBody, can_focus=True):
 
 
 @register_pane("asr")
-class AsrPane(Pane):
+class AsrPane(LinesPane):
     TITLE = "ASR probe"
     SOURCE = "asr"
     CONFIG_SECTION = "asr_probe"
     CONFIG_HINT = "`asr_probe: {url: wss://..., audio: probes/smoke-en.wav}`"
     VIEW = AsrView
 
-    DEFAULT_CSS = """
-    AsrPane #asr-body { width: 1fr; height: 1fr;  /* fills the pane: updates need no layout */ }
-    """
-
-    lines: list[Text]
-
-    def compose_body(self) -> ComposeResult:
-        self.lines = []
-        yield AsrBody(id="asr-body")  # repaints only the lines that changed
-
-    def on_resize(self) -> None:
-        self.redraw()
+    BODY = AsrBody
 
     def body_lines(self, view: AsrView) -> list[Text]:
         age = view.at - view.reading_at if view.reading_at is not None else None
@@ -284,6 +272,3 @@ class AsrPane(Pane):
         return render(view.detail, view.progress, size.width, size.height, age,
                       view.status.state == "stale")
 
-    def draw(self, view: AsrView) -> None:
-        self.lines = self.body_lines(view)
-        self.query_one("#asr-body", AsrBody).set_lines(self.lines)

@@ -17,8 +17,8 @@ from textual.widgets import DataTable
 
 from cockpit.model import Status
 from cockpit.ui.panes import register_pane
-from cockpit.ui.panes.base import Changes, Pane, format_age_steps
-from cockpit.ui.panes.table import CockpitTable, Row
+from cockpit.ui.panes.base import Changes, format_age_steps
+from cockpit.ui.panes.table import CockpitTable, Row, TablePane
 from cockpit.ui.text import plain, visible
 from cockpit.views import ChecklistView
 
@@ -53,7 +53,7 @@ def hhmm(at: float | None) -> str:
 
 
 @register_pane("checklist")
-class ChecklistPane(Pane):
+class ChecklistPane(TablePane):
     """Sections and items with their state; space ticks a manual item."""
 
     TITLE = "Checklist"
@@ -66,20 +66,11 @@ class ChecklistPane(Pane):
                 tooltip="Show the checklist item in full"),
     ]
 
-    KEY_WIDGETS = (CockpitTable,)
     COLUMNS = [("", "mark"), ("Item", "item"), ("State", "state"), ("Age", "age"),
                ("Owner", "owner"), ("Ticked by", "by")]
 
     def compose_body(self) -> ComposeResult:
         yield CockpitTable(self.COLUMNS, id=f"{self.id}-table" if self.id else None)
-
-    @property
-    def table(self) -> CockpitTable:
-        return self.query_one(CockpitTable)
-
-    @property
-    def can_filter(self) -> bool:
-        return True
 
     def wants(self, changes: Changes) -> bool:
         return True  # ages move every second; the table diff keeps it cheap

@@ -16,12 +16,11 @@ Labels (nodes, pods, models) are outside text: everything goes through `plain()`
 from __future__ import annotations
 
 from rich.text import Text
-from textual.app import ComposeResult
 
 from cockpit.sources.gpu_model import GpuSnapshot, GpuStat, GpuView, Mark, NodeGroup
 from cockpit.ui.panes import register_pane
-from cockpit.ui.panes.base import Pane, format_age
-from cockpit.ui.panes.lines import LineBody
+from cockpit.ui.panes.base import format_age
+from cockpit.ui.panes.lines import LinesPane
 from cockpit.ui.spark import level, sparkline
 from cockpit.ui.text import plain
 
@@ -267,25 +266,13 @@ def _attention_line(g: GpuStat, width: int) -> Text:
 
 
 @register_pane("gpu")
-class GpuPane(Pane):
+class GpuPane(LinesPane):
     TITLE = "GPUs"
     SOURCE = "gpu"
     CONFIG_SECTION = "gpu"
     CONFIG_HINT = "`gpu: {source: dcgm}` with a `prometheus:` section, or `gpu: {source: nvml}`"
     VIEW = GpuView
 
-    DEFAULT_CSS = """
-    GpuPane #gpu-body { width: 1fr; height: 1fr;  /* fills the pane: updates need no layout */ }
-    """
-
-    lines: list[Text]
-
-    def compose_body(self) -> ComposeResult:
-        self.lines = []
-        yield LineBody(id="gpu-body")  # repaints only the lines that changed
-
-    def on_resize(self) -> None:
-        self.redraw()
 
     def body_lines(self, view: GpuView) -> list[Text]:
         if view.reading_at is None:
@@ -307,6 +294,3 @@ class GpuPane(Pane):
                 line.stylize("dim")
         return lines
 
-    def draw(self, view: GpuView) -> None:
-        self.lines = self.body_lines(view)
-        self.query_one("#gpu-body", LineBody).set_lines(self.lines)

@@ -13,13 +13,15 @@ Outside text stays plain: lines are `rich.text.Text` made with `ui.text.plain`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, ClassVar
 
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widgets import Static
 
-from cockpit.ui.panes.base import text_key
+from cockpit.ui.panes.base import Pane, text_key
 
 
 class LineBody(Static):
@@ -69,3 +71,28 @@ class LineBody(Static):
                 width, self.rich_style).crop(0, width)
         self._strips[y] = (width, strip)
         return strip
+
+
+class LinesPane(Pane):
+    """A pane whose body is lines of text made from its view (`body_lines(view)`), shown
+    in a `LineBody` (id `<type>-body`) that repaints only the lines that changed; a
+    resize draws the last view again at the new size."""
+
+    BODY: ClassVar[type[LineBody]] = LineBody
+
+    lines: list[Text]
+
+    def compose_body(self) -> ComposeResult:
+        self.lines = []
+        yield self.BODY(id=f"{self.PANE_TYPE}-body")
+
+    def on_resize(self) -> None:
+        self.redraw()
+
+    def body_lines(self, view: Any) -> list[Text]:
+        """The body's lines for `view`, fitted to `self.content_size`. Override."""
+        return []
+
+    def draw(self, view: Any) -> None:
+        self.lines = self.body_lines(view)
+        self.query_one(f"#{self.PANE_TYPE}-body", LineBody).set_lines(self.lines)

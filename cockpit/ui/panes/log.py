@@ -20,8 +20,8 @@ from textual.widgets import DataTable
 
 from cockpit.model import Event
 from cockpit.ui.panes import register_pane
-from cockpit.ui.panes.base import Changes, Pane
-from cockpit.ui.panes.table import CockpitTable
+from cockpit.ui.panes.base import Changes
+from cockpit.ui.panes.table import CockpitTable, TablePane
 from cockpit.ui.text import plain
 from cockpit.views import LogView
 
@@ -82,10 +82,9 @@ def event_cells(event: Event) -> tuple[Text, ...]:
 
 
 @register_pane("log")
-class LogPane(Pane):
+class LogPane(TablePane):
     TITLE = "Incident log"
     VIEW = LogView
-    KEY_WIDGETS = (CockpitTable,)
     LISTENS = frozenset({"event"})
     BINDINGS = [
         Binding("enter", "details", "details", id="log.details",
@@ -111,14 +110,6 @@ class LogPane(Pane):
         error = getattr(self.engine, "store_error", None)
         self.set_subtitle(plain(f"✖ event log: {error}"[:160], "bold red") if error
                           else plain(""))
-
-    @property
-    def table(self) -> CockpitTable:
-        return self.query_one(CockpitTable)
-
-    @property
-    def can_filter(self) -> bool:
-        return True
 
     def wants(self, changes: Changes) -> bool:
         return changes.all or "event" in changes.kinds or not self._shown

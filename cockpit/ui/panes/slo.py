@@ -26,13 +26,12 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual.app import ComposeResult
 
 from cockpit.model import Series
 from cockpit.sources.prom_view import SignalView, SloView
 from cockpit.ui.panes import register_pane
-from cockpit.ui.panes.base import Changes, Pane, format_age
-from cockpit.ui.panes.lines import LineBody
+from cockpit.ui.panes.base import Changes, format_age
+from cockpit.ui.panes.lines import LinesPane
 from cockpit.ui.spark import timeline
 from cockpit.ui.text import plain
 
@@ -372,25 +371,13 @@ def alert_lines(alerts: Any, width: int, room: int) -> list[Text]:
 
 
 @register_pane("slo")
-class SloPane(Pane):
+class SloPane(LinesPane):
     TITLE = "SLO"
     SOURCE = "prometheus"
     CONFIG_SECTION = "prometheus"
     CONFIG_HINT = "`prometheus: {url: ..., queries: {error_rate: ..., p95_latency: ...}}`"
     VIEW = SloView
 
-    DEFAULT_CSS = """
-    SloPane #slo-body { width: 1fr; height: 1fr;  /* fills the pane: updates need no layout */ }
-    """
-
-    lines: list[Text]
-
-    def compose_body(self) -> ComposeResult:
-        self.lines = []
-        yield LineBody(id="slo-body")  # repaints only the lines that changed
-
-    def on_resize(self) -> None:
-        self.redraw()
 
     def wants(self, changes: Changes) -> bool:
         return super().wants(changes) or "alerts" in changes.sources
@@ -410,6 +397,3 @@ class SloPane(Pane):
         alerts = alert_lines(view.alerts, size.width, max(1, size.height // 2))
         return render(signals, size.width, max(1, size.height - len(alerts))) + alerts
 
-    def draw(self, view: SloView) -> None:
-        self.lines = self.body_lines(view)
-        self.query_one("#slo-body", LineBody).set_lines(self.lines)

@@ -15,6 +15,8 @@ from textual.binding import Binding
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
 
+from cockpit.ui.panes.base import Pane
+
 Row = tuple[str, tuple[Text, ...]]
 
 
@@ -129,3 +131,17 @@ class CockpitTable(DataTable):
             self.add_row(*cells, key=key)
         if current in self._sigs:
             self.move_cursor(row=keys.index(current), animate=False)
+
+
+class TablePane(Pane):
+    """A pane whose body is one `CockpitTable` that `/` filters (the checklist, the log)."""
+
+    KEY_WIDGETS = (CockpitTable,)
+
+    @property
+    def table(self) -> CockpitTable:
+        return self.query_one(CockpitTable)
+
+    @property
+    def can_filter(self) -> bool:
+        return True
