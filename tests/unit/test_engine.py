@@ -10,6 +10,7 @@ from cockpit.config import load_config
 from cockpit.engine import Engine
 from cockpit.model import EventKind, Reading, Status, VerdictKind
 from cockpit.store.sqlite import SqliteStore
+from tests.support.chaos import until
 from tests.support.launch import FakeSource, write_launch
 
 CHECKLIST = """
@@ -238,3 +239,23 @@ def test_ticked_manual_items_are_not_go_while_every_source_is_down(tmp_path):
     clock.t += 16  # its reading goes stale: blind again
     engine._evaluate()
     assert engine.verdict.kind == VerdictKind.HOLD
+
+
+async def test_the_running_clock_turns_a_blind_go_into_hold(tmp_path):
+    # Only manual items (all ticked): no gate reads the source, yet when its only
+    # reading goes stale the engine's own clock must make the verdict HOLD.
+    import time
+
+    checklist = "title: t\nsections:\n  - title: s\n    items:\n      - {id: ok, text: OK}\n"
+    config = load_config(write_launch(tmp_path, checklist))
+    frozen = [Reading("prom", "error_rate", 0.001, time.time())]  # answered once, then same
+    src = FakeSource("prom", ["error_rate"], [frozen], interval=0.1, stale_after=0.5)
+    engine = Engine(config, SqliteStore(config.store_path()), [src], author="alice@bastion")
+    engine.tick("ok")
+    await engine.start()
+    try:
+        await until(lambda: engine.verdict.kind == VerdictKind.GO, 10, "GO while it is fresh")
+        await until(lambda: engine.verdict.kind == VerdictKind.HOLD, 10, "HOLD once stale")
+        assert "no source is live" in engine.verdict.unknown[0].detail
+    finally:
+        await engine.stop()
