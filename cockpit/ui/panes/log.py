@@ -108,10 +108,15 @@ class LogPane(TablePane):
         """The event log's own state: nothing while it records, the failure when it
         cannot (disk full, read-only): what happens now is not being kept."""
         error = getattr(self.engine, "store_error", None)
+        if error:  # the reason first (a narrow border cuts the end), not the long path
+            path = str(getattr(getattr(self.engine, "store", None), "path", ""))
+            error = error.removeprefix(f"{path}: ") if path else error
         self.set_subtitle(plain(f"✖ event log: {error}"[:160], "bold red") if error
                           else plain(""))
 
     def wants(self, changes: Changes) -> bool:
+        if "store" in changes.sources:  # the event log failed or recovered: the border
+            self.refresh_border()
         return changes.all or "event" in changes.kinds or not self._shown
 
     def matches(self, event: Event) -> bool:
