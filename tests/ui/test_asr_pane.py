@@ -15,7 +15,8 @@ from textual.widgets import Static
 from cockpit.config import AsrProbeConfig
 from cockpit.model import Reading
 from cockpit.sources.asr.result import ProbeProgress, ProbeResult
-from cockpit.sources.asr.source import AsrProbeSource, AsrView
+from cockpit.sources.asr.source import AsrProbeSource
+from cockpit.sources.asr.view import AsrView
 from cockpit.ui.panes import pane_class
 from cockpit.ui.panes.asr import AsrPane, render
 from cockpit.ui.spark import sparkline

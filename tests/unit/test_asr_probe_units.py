@@ -12,7 +12,8 @@ from cockpit.config import AsrProbeConfig
 from cockpit.sources.asr.clip import AudioFormatError, expected_text, load_clip
 from cockpit.sources.asr.probe import percentile
 from cockpit.sources.asr.result import ProbeResult
-from cockpit.sources.asr.source import AsrDetail, AsrProbeSource
+from cockpit.sources.asr.source import AsrProbeSource
+from cockpit.sources.asr.view import AsrDetail
 from cockpit.sources.asr.wer import WordOp, word_diff, word_error_rate
 from tests.support.asr import CLIP, EXPECTED
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,30 +15,12 @@ from cockpit.redact import redact
 from cockpit.sources.asr.clip import AudioFormatError, Clip, load_clip
 from cockpit.sources.asr.probe import ProgressCallback, run_probe
 from cockpit.sources.asr.result import ProbeProgress, ProbeResult
-from cockpit.sources.asr.wer import WordOp, word_diff
-from cockpit.views import View, ViewContext
+from cockpit.sources.asr.view import AsrDetail, AsrView
+from cockpit.sources.asr.wer import word_diff
+from cockpit.views import ViewContext
 
 SIGNALS = ("asr.ok", "asr.wer", "asr.first_partial", "asr.final_latency", "asr.connect")
 # ------------------------------------------------------------------ the source
-
-
-@dataclass(frozen=True)
-class AsrDetail:
-    """What the ASR pane draws; carried on every asr.* reading."""
-
-    result: ProbeResult
-    diff: tuple[WordOp, ...]
-    thresholds: dict[str, float]
-    history: tuple[tuple[float, float], ...]  # (at, final_latency) of past runs
-
-
-@dataclass(frozen=True)
-class AsrView(View):
-    """The ASR pane's view: the last result (with its diff and limits) and the run now."""
-
-    detail: AsrDetail | None = None
-    progress: ProbeProgress | None = None
-    reading_at: float | None = None
 
 
 class AsrProbeSource:

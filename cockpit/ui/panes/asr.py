@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.text import Text
 
 from cockpit.sources.asr.result import ProbeProgress, ProbeResult
-from cockpit.sources.asr.source import AsrDetail, AsrView
+from cockpit.sources.asr.view import AsrDetail, AsrView
 from cockpit.sources.asr.wer import WordOp, words
 from cockpit.ui.panes import register_pane
 from cockpit.ui.panes.base import format_age_coarse

@@ -23,7 +23,7 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from cockpit.model import Reading
-from cockpit.sources.asr.source import AsrView
+from cockpit.sources.asr.view import AsrView
 from cockpit.sources.gpu_model import GpuView
 from cockpit.sources.http_view import HttpView
 from cockpit.sources.kube.view import PodsView
