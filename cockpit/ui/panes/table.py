@@ -53,8 +53,8 @@ class CockpitTable(DataTable):
     # bumps: entries of earlier counts never hit again, yet stay until the cache is full
     # (10,000 cells, 3 x 1,000 rows/lines). On a long watch that was ~30 MB of RSS over
     # 8 hours (bench_soak). A few screens' worth is all a pane of this size reuses.
-    CACHE_ROWS = 200
-    CACHE_CELLS = 2000
+    CACHE_ROWS = 100
+    CACHE_CELLS = 500
 
     def _bound_caches(self) -> None:
         from textual.cache import LRUCache
