@@ -20,6 +20,7 @@ NOT_VERIFIED = 5
 REFUSED = 6
 LOCKED = 75
 NOT_CAPTAIN = 77
+DENIED = 77  # the same answer: this operator's role may not do that
 TIMEOUT = 124
 HANGUP = 129
 INTERRUPTED = 130
@@ -58,8 +59,10 @@ TABLE: tuple[ExitCode, ...] = (
              "who, when and state are printed); `--again` overrides"),
     ExitCode(LOCKED, "LOCKED", "rollback", "another rollback of this launch holds the lock "
              "(the holder is named; the refusal is logged)"),
-    ExitCode(NOT_CAPTAIN, "NOT_CAPTAIN", "rollback", "the operator is not one of the "
-             "launch's `captains` (the attempt is logged)"),
+    ExitCode(NOT_CAPTAIN, "NOT_CAPTAIN / DENIED", "rollback, tick, untick, log add",
+             "the operator's role may not do this: not one of the launch's `captains` "
+             "(rollback), or read-only (`watchers:`, `read_only: true`) for a tick, untick or "
+             "note (the attempt is logged)"),
     ExitCode(TIMEOUT, "TIMEOUT", "rollback", "the rollback command ran past its `timeout`"),
     ExitCode(HANGUP, "HANGUP", "run, demo", "the terminal went away (SIGHUP); nothing "
              "committed is lost"),

@@ -138,10 +138,21 @@ def _select(args: argparse.Namespace) -> tuple[list[Event], object]:
 
 
 def _add(args: argparse.Namespace) -> int:
-    store, _ = _store(args)
+    store, config = _store(args)
     text = args.text.strip()
     if not text:
         raise Abort(["cockpit log add: the note is empty"], code=exits.BAD_INPUT)
+    if config is not None:
+        from cockpit import roles
+
+        role = roles.role_of(whoami(), config)
+        if not roles.may(role, "note"):
+            store.append(Event(EventKind.DENIED, f"{whoami()} ({role}) may not note",
+                               Severity.WARNING, {"action": "note", "role": role,
+                                                  "what": text[:200]}, author=whoami()))
+            store.close()
+            raise Abort([f"cockpit log add: {whoami()} is {role} in this launch: may not add "
+                         "notes (the refusal is logged)"], code=exits.DENIED)
     event = Event(EventKind.NOTE, text, Severity(args.severity), {}, author=whoami())
     store.append(event)
     flush = getattr(store, "flush", None)

@@ -68,8 +68,14 @@ def _run(args: argparse.Namespace) -> int:
     if args.verb == "untick" and not ticked:
         print(f"{item_id}: {item.text}{owner}: not ticked; nothing changed")
         return exits.OK
-    event = engine.tick(item_id, comment) if args.verb == "tick" else engine.untick(item_id,
-                                                                                  comment)
+    from cockpit.engine import Denied
+
+    try:
+        event = (engine.tick(item_id, comment) if args.verb == "tick"
+                 else engine.untick(item_id, comment))
+    except Denied as exc:  # logged by the engine as a `denied` event
+        raise Abort([f"cockpit {args.verb}: {exc} (the refusal is logged)"],
+                    code=exits.DENIED) from None
     said = f" ({comment})" if comment else ""
     print(f"{args.verb}ed {item_id}: {item.text}{owner} by {event.author} at "
           f"{_clock(event.at)}{said}")

@@ -79,3 +79,25 @@ async def test_palette_handoff_shows_what_the_cli_prints(tmp_path: Path) -> None
         assert heading in body
     assert "[warning] bob@b1: watch eu-west p95" in body
     assert "UNTICKED backups" in body
+
+
+def test_a_watcher_is_refused_by_the_cli_too_and_it_is_logged(tmp_path: Path, capsys,  # noqa: ANN001
+                                                              monkeypatch) -> None:  # noqa: ANN001
+    from cockpit.cli import main
+    from tests.support.identity import act_as
+
+    path = write_launch(tmp_path)
+    path.write_text(path.read_text() + "watchers: [stakeholder]\n")
+    act_as(monkeypatch, "stakeholder", "laptop")
+    assert main(["tick", str(path), "backups"]) == 77
+    assert "read-only: may not tick (the refusal is logged)" in capsys.readouterr().err
+    assert main(["log", "add", "-c", str(path), "looks good to me"]) == 77
+    assert "may not add notes" in capsys.readouterr().err
+    store = SqliteStore(tmp_path / "events.db")
+    denied = store.events(kinds=[EventKind.DENIED])
+    assert [(e.data["action"], e.author) for e in denied] == [
+        ("tick", "stakeholder@laptop"), ("note", "stakeholder@laptop")]
+    assert store.events(kinds=[EventKind.NOTE, EventKind.TICK]) == []
+    act_as(monkeypatch, "bob", "b1")  # an operator: both work
+    assert main(["tick", str(path), "backups"]) == 0
+    assert main(["log", "add", "-c", str(path), "ticked backups"]) == 0
