@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rich.cells import cell_len
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.containers import Grid, Horizontal
@@ -28,7 +29,7 @@ from textual.widgets import ContentSwitcher, Static
 
 from cockpit.layout import Layout
 from cockpit.model import Event, VerdictKind
-from cockpit.ui.keys import APP_BINDINGS, active_keys, hints
+from cockpit.ui.keys import APP_BINDINGS, active_keys, hint_list
 from cockpit.ui.panes import pane_class
 from cockpit.ui.panes.base import Changes, Pane, update_if_changed
 from cockpit.ui.text import plain, visible
@@ -50,6 +51,31 @@ def _widget_id(text: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in text) or "x"
 
 
+class KeyHints(Static):
+    """The status bar's hints, only whole ones: those that do not fit are left out (they
+    are in `?` and the palette), never one cut to `::comman` or a bare `l`."""
+
+    _all: tuple[str, ...] = ()
+
+    def show(self, hints: list[str]) -> None:
+        self._all = tuple(hints)
+        self._fit()
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        width, shown = self.size.width, " ".join(self._all)
+        if width and cell_len(shown) > width:
+            shown = ""
+            for hint in self._all:
+                wider = f"{shown} {hint}" if shown else hint
+                if cell_len(wider) > width:
+                    break
+                shown = wider
+        update_if_changed(self, plain(shown))
+
+
 class StatusBar(Horizontal):
     """Bottom line: key hints on the left; layout, clock, PAUSED mark on the right."""
 
@@ -61,14 +87,14 @@ class StatusBar(Horizontal):
     """
 
     def compose(self) -> ComposeResult:
-        yield Static("", id="keys")
+        yield KeyHints("", id="keys")
         yield Static("", id="state")
 
     def show_keys(self) -> None:
         """The active bindings' hints (they change with the focused pane and a keymap)."""
         found = self.query("#keys")
         if found and self.is_attached:
-            update_if_changed(found.first(Static), plain(hints(self.screen)))
+            found.first(KeyHints).show(hint_list(self.screen))
 
     def show(self, layout: str, paused_at: float | None) -> None:
         found = self.query("#state")

@@ -99,11 +99,16 @@ def active_keys(screen: Screen) -> list[Key]:
 def hints(screen: Screen) -> str:
     """The status bar's key hints: the shown active bindings, `key:word` each; the focused
     pane's right after rollback and help, so a narrow terminal still shows them."""
+    return " ".join(hint_list(screen))
+
+
+def hint_list(screen: Screen) -> list[str]:
+    """`hints` one by one, in their order (the bar leaves out whole ones that do not fit)."""
     shown = [k for k in active_keys(screen) if k.show]
     first = [k for k in shown if k.id in _FIRST and k.node is screen.app]
     here = [k for k in shown if k.node is not screen.app]
     rest = [k for k in shown if k not in first and k not in here]
-    return " ".join(k.hint for k in (*first, *here, *rest))
+    return [k.hint for k in (*first, *here, *rest)]
 
 
 _FIRST = {"rollback", "help"}
