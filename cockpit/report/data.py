@@ -126,15 +126,21 @@ def verdict_segments(events: Sequence[Event], start: float, end: float
 
 def scorecard_of(events: Sequence[Event]) -> Scorecard:
     """A drill's own scorecard when it logged one (it knows its fault's instant), else
-    the milestones read from the log."""
+    the milestones read from the log. A milestone the logged card had not reached yet
+    (the rehearsal's card is logged when its script ends, a rollback may still be
+    verifying) is read from the log: never "not reached" beside a verified rollback."""
     cards = [e for e in events if e.kind == EventKind.NOTE and isinstance(
         e.data.get("scorecard"), dict)]
     if cards:
         card = cards[-1].data["scorecard"]
         ms = card.get("milestones") or {}
-        milestones = tuple(Milestone(n, (ms.get(n) or {}).get("at"),
-                                     str((ms.get(n) or {}).get("what") or ""))
-                           for n in ("fault", "detected", "decided", "mitigated", "verified"))
+        logged = tuple(Milestone(n, (ms.get(n) or {}).get("at"),
+                                 str((ms.get(n) or {}).get("what") or ""))
+                       for n in ("fault", "detected", "decided", "mitigated", "verified"))
+        fault, detected = logged[0], logged[1]
+        read = score(list(events), fault_at=fault.at, fault=fault.what or None,
+                     detected=(detected.at, detected.what) if detected.at is not None else None)
+        milestones = tuple(m if m.at is not None else read.get(m.name) for m in logged)
         drill = cards[-1].data.get("drill") or {}
         clock = None
         if isinstance(drill.get("t0"), int | float) and isinstance(drill.get("speed"), int | float):
@@ -142,7 +148,7 @@ def scorecard_of(events: Sequence[Event]) -> Scorecard:
 
             def clock(t: float) -> float:  # a drill counts in scenario seconds
                 return (t - t0) * speed
-        return Scorecard(milestones, tuple(card.get("caught_by") or ()), clock)
+        return Scorecard(milestones, tuple(card.get("caught_by") or read.caught_by), clock)
     return score(list(events))
 
 

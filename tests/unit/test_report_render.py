@@ -91,3 +91,20 @@ def test_scorecard_of_a_real_launch_counts_from_detection():
     assert card.get("detected").at == T + 45  # the breach is the first sign
     assert card.after("decided") == 0 and card.after("mitigated") == 5
     assert card.after("verified") == 35 and card.caught_by == ("error-rate",)
+
+
+def test_a_logged_scorecard_gains_the_milestones_reached_after_it():
+    """A rehearsal logs its card when the script ends; a rollback still verifying then
+    was 'verified: not reached' in `log export` and the report, beside 'ended, verified'."""
+    from cockpit.report.data import scorecard_of
+
+    events = sample().events
+    early = score(events[:6], fault_at=T + 40, fault="launch")  # before the rollback ended
+    assert early.get("verified").at is None
+    card = ev(EventKind.NOTE, 60, "rehearsal scorecard (launch)", scorecard=early.as_dict(),
+              drill={"scenario": "launch", "t0": T, "speed": 1.0})
+    both = sorted([*events, card], key=lambda e: e.at)
+    read = scorecard_of(both)
+    assert read.get("verified").at == T + 80 and read.get("verified").what == "rollback verified"
+    assert read.get("mitigated").at == T + 50 == early.get("mitigated").at  # kept as logged
+    assert read.get("fault").at == T + 40 and read.caught_by == ("error-rate",)
