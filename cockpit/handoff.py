@@ -92,6 +92,10 @@ def build(
         "verdict_changes": [{"at": e.at, "verdict": e.data.get("verdict"), "why": e.message}
                             for e in verdicts if e.at >= since],
         "items": items,
+        # headless, an auto item's state is the last verdict event's (it is logged when
+        # the verdict changes, not when its reasons do): say how old that judgement is
+        "items_judged_at": (now_verdict.at if states is None and now_verdict is not None
+                            else None),
         "breaches": [{"at": e.at, "kind": str(e.kind), "message": e.message}
                      for e in shift if e.kind in (EventKind.BREACH, EventKind.RECOVER)],
         "rollbacks": rollbacks,
@@ -120,6 +124,9 @@ def to_markdown(h: Mapping[str, Any]) -> str:
     if not h["verdict_changes"]:
         lines.append("- no change in this shift")
     lines += ["", "## Items failing or not ticked", ""]
+    if h.get("items_judged_at"):
+        lines += [f"Auto items as judged at the last verdict change, "
+                  f"{_t(h['items_judged_at'])} UTC (`cockpit check` judges them now).", ""]
     lines += [f"- {i['status'].upper()} {i['id']}: {_md(i['text'])} ({_md(i['detail'])})"
               + ("" if i["required"] else " [optional]") for i in h["items"]] or ["- none"]
     lines += ["", "## Breaches and recoveries", ""]

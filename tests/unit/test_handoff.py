@@ -60,6 +60,10 @@ def test_handoff_markdown_says_what_the_next_shift_must_know(tmp_path: Path, cap
     assert "## Verdict now: NO-GO" in md
     assert md.index("HOLD: verdict HOLD") < md.index("NO-GO: verdict NO-GO")
     assert "- FAIL errors: Error rate below 1% (0.03)" in md
+    # that FAIL is the last verdict event's, 50 minutes old: the handoff says so
+    judged = md.split("## Items failing or not ticked")[1].split("- ")[0]
+    assert "Auto items as judged at the last verdict change" in judged
+    assert "`cockpit check` judges them now" in judged
     assert "- UNTICKED comms: Users told (not ticked)" in md and "backups" not in md.split(
         "## Items")[1].split("##")[0]
     assert "[optional]" in md  # retro, not required, still listed last
