@@ -335,24 +335,24 @@ class Demo:
             "store": f"sqlite:///{self.store_path()}",
             "captains": [identity.current().user],
             "http": self._http_checks(),
-            "tcp": {"postgres": {"address": self.urls["postgres"], "every": self._every(5.0)},
-                    "redis": {"address": self.urls["redis"], "every": self._every(5.0)}},
+            "tcp": {"postgres": {"address": self.urls["postgres"], **self._sampled(5.0)},
+                    "redis": {"address": self.urls["redis"], **self._sampled(5.0)}},
             "tls": {"endpoints": [self.urls["tls"]], "ca_file": str(self.ca_file),
                     "every": "1m"},
-            "alerts": {"every": self._every(5.0)},
+            "alerts": {**self._sampled(5.0)},
             # the default 30 s (scaled with --speed): each sample runs helm twice (~0.1 s of
             # CPU each, more through the demo's wrapper); every 5 s that alone cost ~4% of a
             # core while watching
-            "release": {"every": self._every(30.0, 1.0)},
+            "release": {**self._sampled(30.0, 1.0)},
             "kubernetes": {
                 "kubeconfig": str(kubeconfig), "context": CONTEXT, "namespace": NAMESPACE,
                 "selector": "app.kubernetes.io/part-of=asr", "every": self._every(2.0),
             },
             "prometheus": {
-                "url": self.urls["prometheus"], "every": self._every(5.0), "compare": "1d",
+                "url": self.urls["prometheus"], **self._sampled(5.0), "compare": "1d",
                 "history": "30m", "queries": self._queries(),
             },
-            "gpu": {"source": "dcgm", "every": self._every(5.0)},
+            "gpu": {"source": "dcgm", **self._sampled(5.0)},
             "asr_probe": {
                 "url": self.urls["asr"], "protocol": "vosk",
                 "audio": str(shipped_file("probes", "smoke-en.wav")),
@@ -376,19 +376,27 @@ class Demo:
         assert self.dir is not None
         api, token = self.urls["api"], str(self.dir / "api-token")
         return {
-            "health": {"url": self.urls["health"], "every": self._every(5.0), "timeout": "2s",
+            "health": {"url": self.urls["health"], **self._sampled(5.0), "timeout": "2s",
                        "read_headers": ["strict-transport-security"], "cors_origin": DEMO_ORIGIN},
-            "noauth": {"url": f"{api}/v1/models", "every": self._every(15.0),
+            "noauth": {"url": f"{api}/v1/models", **self._sampled(15.0),
                        "expect_status": [401]},
-            "auth": {"url": f"{api}/v1/models", "every": self._every(15.0),
+            "auth": {"url": f"{api}/v1/models", **self._sampled(15.0),
                      "headers_file": {"Authorization": token}, "expect_json": {"status": "ok"}},
-            "job": {"url": f"{api}/v1/jobs", "method": "POST", "every": self._every(30.0, 2.0),
+            "job": {"url": f"{api}/v1/jobs", "method": "POST", **self._sampled(30.0, 2.0),
                     "timeout": "5s",
                     "body_file": str(shipped_file("probes", "smoke-en.wav")),
                     "content_type": "audio/wav", "headers_file": {"Authorization": token},
                     "expect_status": [202],
                     "job": {"done_value": "completed", "poll": "500ms", "deadline": "20s"}},
         }
+
+    def _sampled(self, seconds: float, floor: float = 0.25) -> dict[str, str]:
+        """`every` shortened with --speed (see _every), `stale_after` kept at its speed-1
+        bound (three intervals, wall time): a one-shot `cockpit check` against a sped-up
+        demo, which waits for the ASR probe, must not find its first readings stale."""
+        from cockpit.config import format_duration
+
+        return {"every": self._every(seconds, floor), "stale_after": format_duration(3 * seconds)}
 
     def _every(self, seconds: float, floor: float = 0.25) -> str:
         """A source's interval at speed 1, shortened with the script's speed (so a sped-up

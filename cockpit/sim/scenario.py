@@ -165,8 +165,9 @@ class LaunchScenario:
         # and the operator's planned faults (--fault NAME@SECONDS).
         steps = [st for st in self.script.sorted_steps()
                  if scripted_fault or st.action != "fault"]
-        steps += [Step(at=at, fault=name, lasts=HEAL_AFTER) for name, at in planned or []]
-        self._plan: list[Step] = sorted(steps, key=lambda st: st.at)
+        operator = [Step(at=at, fault=name, lasts=HEAL_AFTER) for name, at in planned or []]
+        self._operator = {id(st) for st in operator}  # injected whatever version runs
+        self._plan: list[Step] = sorted(steps + operator, key=lambda st: st.at)
         self.captain: list[Step] = []  # due captain steps (tick, rollback) for a drill to play
         traffic = self.script.first("traffic")
         self._traffic = (traffic.at, traffic.traffic or 1.0) if traffic is not None else None
@@ -424,7 +425,7 @@ class LaunchScenario:
         if step.action == "fault":
             name = step.fault or ""
             release_bound = FAULTS[name][0] <= RELEASE_EFFECTS
-            if release_bound and self.version != NEW:
+            if release_bound and self.version != NEW and id(step) not in self._operator:
                 return [("info", f"rehearsal: the scripted fault is skipped ({name}): "
                                  f"{self.version} runs (the fault belongs to the {NEW} release)")]
             self.inject(name, now, by="script", lasts=step.lasts)
