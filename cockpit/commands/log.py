@@ -13,6 +13,7 @@ import sys
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from cockpit import exits
 from cockpit.commands.common import Abort, add_config_argument, config_from, run_command
@@ -51,7 +52,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                                  "JSON): verdict and its changes, failing/unticked items, "
                                  "breaches, rollbacks, notes, who watched")
     handoff.add_argument("--since", default="8h", help="the shift: the last DURATION (8h)")
-    handoff.add_argument("--format", choices=["md", "json"], default="md")
+    handoff.add_argument("--format", choices=["md", "text", "json"], default="md",
+                         help="md (paste into the post-mortem; with the at-a-glance band), "
+                         "text (the band and per-query sparklines, then the same), json")
     add_config_argument(handoff, positional=False)
     handoff.set_defaults(handler=lambda args: run_command(_handoff, args), read_only_store=True)
 
@@ -216,10 +219,30 @@ def _handoff(args: argparse.Namespace) -> int:
     status = getattr(store, "status", None)
     if status is not None and not status().online:
         print(f"cockpit log: {status().describe()}: from this host's copy", file=sys.stderr)
+    glance = None if args.format == "json" else _at_a_glance(config, store, now() - since)
     store.close()
     h = handoff.build(config.launch, events, since, now(), checklist, watchers=watchers)
-    sys.stdout.write(handoff.to_json(h) if args.format == "json" else handoff.to_markdown(h))
+    if args.format == "json":
+        sys.stdout.write(handoff.to_json(h))
+    elif args.format == "text":
+        sys.stdout.write(glance + "\n" + handoff.to_markdown(h))
+    else:
+        sys.stdout.write(handoff.to_markdown(h) + "\n## At a glance\n\n```\n" + glance
+                         + "```\n")
     return exits.OK
+
+
+def _at_a_glance(config: Any, store: Any, window: float) -> str:
+    """The verdict band and one sparkline per Prometheus query over the shift, as
+    `cockpit report --format text` prints them (its Prometheus asked for the charts; a
+    failed query is one line saying so), for a hand-over read in a terminal."""
+    import asyncio
+    import shutil
+
+    from cockpit.report.text import text_summary
+
+    width = min(120, shutil.get_terminal_size((100, 24)).columns)
+    return asyncio.run(text_summary(config, store, since=window, width=width))
 
 
 def markdown_timeline(launch: str, events: list[Event]) -> str:

@@ -91,3 +91,23 @@ def test_handoff_bad_since_is_one_line_exit_3(tmp_path: Path, capsys) -> None:  
     assert main(["log", "handoff", "-c", str(config), "--since", "soon"]) == 3
     err = capsys.readouterr().err
     assert err.startswith("--since:") and len(err.strip().splitlines()) == 1
+
+
+def test_handoff_shows_the_verdict_band_at_a_glance(tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    """The hand-over in a terminal carries the report's verdict band (HOLD then NO-GO an
+    hour ago), in the Markdown as a code block and first in `--format text`."""
+    config = write_launch(tmp_path, CHECKLIST)
+    _log(tmp_path)
+    assert main(["log", "handoff", "-c", str(config), "--since", "8h"]) == 0
+    md = capsys.readouterr().out
+    glance = md.split("## At a glance", 1)[1]
+    band = next(line for line in glance.splitlines()
+                if line.startswith("verdict ") and "|" in line)
+    cells = band.split("|")[1]
+    assert "h" in cells and "X" in cells and cells.index("h") < cells.index("X"), band
+    assert cells.startswith(" "), band  # nothing logged in the first hours of the shift
+    assert main(["log", "handoff", "-c", str(config), "--since", "8h", "--format", "text"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("Launch report: test launch")
+    assert "# Handoff: test launch" in text
+    assert "\x1b" not in text
