@@ -109,6 +109,14 @@ def parse_fault(text: str) -> tuple[str, float]:
     return name, seconds
 
 
+def how_to_get_helm() -> str:
+    """What to do about a missing helm: the checkout's installer where there is one; an
+    installed wheel has no tools/ (the demo said `bash tools/deps.d/helm.sh` there too)."""
+    if (ROOT / "tools" / "deps.d" / "helm.sh").is_file():
+        return "bash tools/deps.d/helm.sh installs it, or put helm on PATH"
+    return "install helm 3 onto PATH: https://helm.sh/docs/intro/install/"
+
+
 def find_helm(explicit: str | None = None) -> str | None:
     """A helm that runs: explicit, else the repo's tools/bin/helm, else helm on PATH."""
     for candidate in (explicit, str(ROOT / "tools" / "bin" / "helm"), shutil.which("helm")):
@@ -132,8 +140,8 @@ from cockpit.sim.helm import read_only_main
 if read_only_main({state!r}, sys.argv[1:]):
     sys.exit(0)
 sys.stderr.write("Error: cockpit demo has no helm: the rehearsal's rollback cannot run. "
-                 "Install it with `bash tools/deps.d/helm.sh` (or put helm on PATH) "
-                 "and start the demo again; the scripted fault clears by itself.\\n")
+                 "Helm: " {how!r} "; then start the demo again. The scripted fault clears "
+                 "by itself.\\n")
 sys.exit(1)
 """
 
@@ -278,7 +286,7 @@ class Demo:
             write_wrapper(helm_path, self.helm_binary, helm_state, self.dir / "helm-home")
         else:
             helm_path.parent.mkdir(parents=True, exist_ok=True)
-            helm_path.write_text(_NO_HELM.format(python=sys.executable,
+            helm_path.write_text(_NO_HELM.format(python=sys.executable, how=how_to_get_helm(),
                                                  state=str(helm_state.path)), encoding="utf-8")
             helm_path.chmod(0o755)
         self._write_config(kubeconfig, helm_path)
@@ -598,7 +606,7 @@ def describe(demo: Demo) -> Sequence[str]:
     lines = [f"config: {demo.config_path}"]
     lines += [f"{name}: {url}" for name, url in demo.urls.items()]
     if demo.helm_binary is None:
-        lines.append("helm: none found (bash tools/deps.d/helm.sh installs it); no rollback")
+        lines.append(f"helm: none found ({how_to_get_helm()}); no rollback")
     cfg = demo.config_path
     lines.append(f"try: cockpit check {cfg} · cockpit probe {cfg} · "
                  f"cockpit rollback {cfg} --plan · cockpit run {cfg}")

@@ -207,3 +207,17 @@ def test_stale_demo_dirs_of_dead_processes_are_removed(tmp_path, monkeypatch):
     (live / OWNER_FILE).write_text(str(os.getpid()))
     assert remove_stale_dirs() == 1
     assert not dead.exists() and live.exists() and foreign.exists()
+
+
+def test_no_helm_advice_fits_where_cockpit_runs(tmp_path, monkeypatch):
+    """From an installed wheel there is no tools/ dir: the demo used to tell such a user
+    to run `bash tools/deps.d/helm.sh`."""
+    import cockpit.demo as demo
+
+    assert "tools/deps.d/helm.sh" in demo.how_to_get_helm()  # in this checkout
+    monkeypatch.setattr(demo, "ROOT", tmp_path)  # as in site-packages: no tools/
+    advice = demo.how_to_get_helm()
+    assert "tools/" not in advice and "helm.sh/docs/intro/install" in advice
+    script = demo._NO_HELM.format(python="/usr/bin/python3", how=advice, state="/x")
+    compile(script, "helm", "exec")  # the stand-in helm stays a valid script
+    assert advice in script
