@@ -16,6 +16,7 @@ import enum
 import uuid
 from typing import Literal
 
+from cockpit.gates import format_value
 from cockpit.model import Event, EventKind, Reading, Severity
 
 _EPISODE_NS = uuid.UUID("1b0c5a52-93c2-4a37-9b3e-6f0f6c1f2d44")
@@ -67,6 +68,16 @@ class BreachTracker:
             return None if v is None else float(v)
         return None if v != v else float(v)  # NaN is no data
 
+    def show(self, value: float) -> str:
+        """`value` as the checklist and the SLO pane show it: a ratio in %, seconds in
+        ms or s (the log said `error_rate = 0.0860302 breaches > 0.05` beside the
+        checklist's `error_rate = 8.603%`); a value of another unit as a number."""
+        if self.unit == "ratio":
+            return format_value(value, "%")
+        if self.unit == "seconds":
+            return format_value(value, "ms" if abs(value) < 1 else "s")
+        return f"{value:g}"
+
     def past(self, value: float) -> bool:
         return value > self.fail if self.direction == "above" else value < self.fail
 
@@ -103,14 +114,15 @@ class BreachTracker:
 
     def _event(self, kind: EventKind, value: float, at: float) -> Event:
         sign = ">" if self.direction == "above" else "<"
-        shown = f"{self.name} = {value:g}"
+        shown = f"{self.name} = {self.show(value)}"
         if kind is EventKind.BREACH:
             held = f" for {self.for_seconds:g}s" if self.for_seconds else ""
-            message = f"{shown} breaches {sign} {self.fail:g}{held}"
+            message = f"{shown} breaches {sign} {self.show(self.fail)}{held}"
             severity = Severity.ERROR
         else:
             since = self.firing_since if self.firing_since is not None else at
-            message = f"{shown} recovered (back within {self.fail:g} after {at - since:g}s)"
+            message = (f"{shown} recovered (back within {self.show(self.fail)} "
+                       f"after {at - since:.1f}s)")
             severity = Severity.INFO
         data = {
             "signal": self.name,

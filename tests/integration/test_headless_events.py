@@ -35,7 +35,7 @@ def test_check_logs_a_breach_once_however_often_it_runs():
             time.sleep(1)
         assert breaches, "no breach logged by cockpit check"
         assert breaches[0]["author"] == "cockpit:prometheus"
-        assert "breaches > 0.05" in breaches[0]["message"]
+        assert "breaches > 5%" in breaches[0]["message"]
         for _ in range(2):
             assert cockpit("check", str(config)).returncode in (1, 2)
         again = [e for e in _events(config, "breach") if e["data"]["signal"] == "error_rate"]

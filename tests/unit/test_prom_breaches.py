@@ -32,8 +32,10 @@ def test_breach_after_for_then_one_recover() -> None:
     assert breach.severity == Severity.ERROR and recover.severity == Severity.INFO
     assert breach.data["signal"] == "error_rate" and breach.data["threshold"] == 0.05
     assert breach.data["pending_since"] == 1030 and breach.author == "cockpit:prometheus"
-    assert "breaches > 0.05 for 120s" in breach.message
-    assert "recovered" in recover.message and recover.data["value"] == 0.02
+    # in the unit the checklist and the SLO pane use, not the raw ratio
+    assert breach.message == "error_rate = 10% breaches > 5% for 120s"
+    assert recover.message == "error_rate = 2% recovered (back within 5% after 90.0s)"
+    assert recover.data["value"] == 0.02 and breach.data["threshold"] == 0.05
     assert t.state is BreachState.OK
 
 
@@ -96,3 +98,13 @@ def test_value_of_handles_nan_and_bool() -> None:
     t = BreachTracker("x", 0.5)
     assert t.value_of(r(0, math.nan)) is None
     assert t.value_of(r(0, True)) == 1.0
+
+
+def test_a_latency_breach_says_seconds() -> None:
+    t = BreachTracker("p95_latency", 1.0, "above", 0, source="prometheus", unit="seconds")
+    (breach,) = t.feed(r(0, 1.74906))
+    assert breach.message == "p95_latency = 1.749 s breaches > 1 s"
+    (recover,) = t.feed(r(5, 0.4321))
+    assert recover.message == "p95_latency = 432.1 ms recovered (back within 1 s after 5.0s)"
+    plain = BreachTracker("queue", 2.0, "above", 0)  # no unit: the number as it is
+    assert plain.feed(r(0, 3.0))[0].message == "queue = 3 breaches > 2"
