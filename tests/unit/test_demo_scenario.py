@@ -221,3 +221,15 @@ def test_no_helm_advice_fits_where_cockpit_runs(tmp_path, monkeypatch):
     script = demo._NO_HELM.format(python="/usr/bin/python3", how=advice, state="/x")
     compile(script, "helm", "exec")  # the stand-in helm stays a valid script
     assert advice in script
+
+
+def test_an_operator_release_fault_comes_before_the_upgrade_too(tmp_path):
+    """`cockpit demo --no-scripted-fault --fault errors@5`: the 2.3.0 release still runs
+    at 0:05, yet the operator asked for errors then (test_headless_events relies on it);
+    only the script's release faults wait for the release."""
+    rig = Rig(tmp_path, planned=[parse_fault("errors@5")], scripted_fault=False)
+    rig.run_until(8)
+    assert rig.sc.version != "2.4.0"
+    assert "errors" in {w.name for w in rig.sc.windows}
+    assert not any("skipped" in m for _, m in rig.notes)
+    assert any("fault injected" in m for _, m in rig.notes)
