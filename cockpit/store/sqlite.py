@@ -20,7 +20,7 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -81,6 +81,10 @@ class SqliteStore:
         self.read_only = read_only
         memory = str(path) == ":memory:"
         self._lock = threading.Lock()
+        self._listeners: list[Callable[[list[Event]], None]] = []
+        self._mine: set[int] | None = None  # seqs this store inserted, while one listens
+        self._seen = 0
+        self._stop = threading.Event()
         try:
             if memory:
                 self._db = self._connect(":memory:", uri=False)
@@ -175,6 +179,8 @@ class SqliteStore:
                 )
             except sqlite3.Error as exc:
                 raise StoreError(f"{self.path}: {_why(exc)}") from None
+            if cur.rowcount == 1 and self._mine is not None and cur.lastrowid is not None:
+                self._mine.add(cur.lastrowid)
             return cur.rowcount == 1
 
     def extend(self, events: Iterable[Event]) -> int:
@@ -224,7 +230,56 @@ class SqliteStore:
                 raise StoreError(f"{self.path}: {_why(exc)}") from None
         return int(seq)
 
+    def on_remote(self, callback: Callable[[list[Event]], None], every: float = 2.0) -> None:
+        """Call `callback(events)` (from a background thread) with the events another
+        process wrote to this file: a `cockpit tick` from the shell, a second cockpit on
+        this host. Without it a running screen never saw them (an untick from a runbook
+        left the screen at GO). Read by sequence every `every` s; our own inserts left out."""
+        if str(self.path) == ":memory:":
+            return
+        start = not self._listeners
+        seen = self.last_seq()
+        with self._lock:
+            self._listeners.append(callback)
+            if start:
+                self._seen, self._mine = seen, set()
+        if start:
+            threading.Thread(target=self._follow, args=(every,), name="sqlite-follow",
+                             daemon=True).start()
+
+    def _follow(self, every: float) -> None:
+        while not self._stop.wait(every):
+            try:
+                self.poll_remote()
+            except StoreError:
+                continue  # a busy or full disk: the next round tries again
+
+    def poll_remote(self) -> list[Event]:
+        """One round of `on_remote`: the others' events since the last round, told."""
+        with self._lock:
+            try:
+                rows = self._db.execute(
+                    "SELECT id, at, author, kind, severity, message, data, seq FROM events"
+                    " WHERE seq > ? ORDER BY seq", (self._seen,)).fetchall()
+            except sqlite3.Error as exc:
+                raise StoreError(f"{self.path}: {_why(exc)}") from None
+            mine = self._mine if self._mine is not None else set()
+            theirs = [r for r in rows if r[7] not in mine]
+            if rows:
+                self._seen = rows[-1][7]
+                mine.difference_update(r[7] for r in rows)
+            listeners = list(self._listeners)
+        try:
+            events = [_event(r) for r in theirs]
+        except (ValueError, TypeError):
+            return []  # a row written by something else: `events()` says so
+        if events:
+            for callback in listeners:
+                callback(events)
+        return events
+
     def close(self) -> None:
+        self._stop.set()
         with self._lock:
             self._db.close()
 
