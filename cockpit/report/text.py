@@ -58,11 +58,13 @@ def render_text(data: ReportData, width: int = 100) -> str:
            f"{_t(data.start)} to {_t(data.end)} UTC ({span(data.end - data.start)})",
            f"verdict now {data.verdict_now} ({data.verdict_source}); time in "
            + ", ".join(f"{k} {span(v)}" for k, v in times.items()), "",
-           f"{'verdict':<20} |{band_text(data, cells)}|  G go, h hold, X no-go"[:width]]
+           # the legend and a chart's note whole (cut at `width` they read "G go, h" and
+           # "no kube", as if the cluster were missing, not its kube-state-metrics)
+           f"{'verdict':<20} |{band_text(data, cells)}|  G go, h hold, X no-go"]
     for chart in data.charts():
         values = chart.values()
         if not values:
-            out.append(f"{chart.title[:20]:<20} |{' ' * cells}|  {chart.note}"[:width])
+            out.append(f"{chart.title[:20]:<20}  {chart.note or 'no data'}")
             continue
         last = next((v for _, pts in chart.series for _, v in reversed(pts) if v is not None),
                     values[-1])

@@ -108,3 +108,18 @@ def test_a_logged_scorecard_gains_the_milestones_reached_after_it():
     assert read.get("verified").at == T + 80 and read.get("verified").what == "rollback verified"
     assert read.get("mitigated").at == T + 50 == early.get("mitigated").at  # kept as logged
     assert read.get("fault").at == T + 40 and read.caught_by == ("error-rate",)
+
+
+def test_text_keeps_the_legend_and_a_no_data_note_whole():
+    """At the default width the verdict legend read `G go, h` and the pods' note `no kube`
+    (as if there were no cluster; the note says kube-state-metrics is not in Prometheus)."""
+    from cockpit.report.data import Chart
+
+    data = sample()
+    note = "no kube-state-metrics series in Prometheus (a drill's report charts the pods)"
+    data.pods = [Chart("pods.not_ready", "Pods not ready", "count", note=note)]
+    for width in (80, 100):
+        out = render_text(data, width=width)
+        assert "G go, h hold, X no-go" in out
+        assert next(line for line in out.splitlines() if line.startswith("Pods not ready")
+                    ).endswith(note)
