@@ -97,3 +97,24 @@ async def test_banner_names_the_running_version(size) -> None:
         text = screen_text(pilot.app)
     assert "running 2.4.0 (rev 5, deployed)" in text
     assert "T+00:01:05" in text
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_the_signals_strip_counts_firing_alerts(size) -> None:
+    """The compact layout's strip said `alerts -` while two alerts fired (the demo's
+    fault): a captain reads that as none."""
+    from cockpit.ui.panes.signals import SignalsPane, checks_line
+    from cockpit.views import SignalsView
+
+    pane = SignalsPane(id="signals", configured=True)
+    view = SignalsView(views=(alerts_view(FIRING),))
+    async with PaneApp(pane, view).run_test(size=size) as pilot:
+        await pilot.pause()
+        text = screen_text(pilot.app)
+    assert "alerts 2 firing" in text
+    assert checks_line([alerts_view([])])[0] == "alerts 0 firing"
+    assert checks_line([alerts_view(FIRING, age=600)])[0] == "alerts 2 firing (stale)"
+    source = AlertsSource(PrometheusConfig(url="http://127.0.0.1:1"), AlertsConfig())
+    failed = source.view(context("alerts", [Reading("alerts", "alerts.firing", None, NOW,
+                                                    error="cannot reach")], at=NOW))
+    assert checks_line([failed])[0] == "alerts ?"

@@ -140,6 +140,13 @@ HEADLINE = {"alerts": ("alerts.firing", " firing"), "release": ("release.app_ver
 
 
 def _headline(view: View) -> str:
+    firing = getattr(view, "firing", None)  # the alerts source's AlertsView (duck-typed:
+    if isinstance(firing, tuple):  # importing it would import its Prometheus client)
+        # it said `alerts -` even with two alerts firing, as if there were none
+        if getattr(view, "error", None):
+            return "-" if view.status.state == "starting" else "?"
+        shown = f"{len(firing) + int(getattr(view, 'more', 0) or 0)} firing"
+        return shown + (" (stale)" if getattr(view, "stale", False) else "")
     if not isinstance(view, ReadingsView):
         return "-"
     signal, words = HEADLINE.get(view.source, ("", ""))
