@@ -63,7 +63,39 @@ def pid_alive(pid: int) -> bool:
         return True
 
 
-class RollbackLock:
+def stale(info: LockInfo, at: float | None = None) -> str | None:
+    """Why `info` no longer holds the lock, or None while it does (the same rule for the
+    file, Redis and PostgreSQL locks)."""
+    at = time.time() if at is None else at
+    if at - info.started > info.ttl:
+        return f"older than its TTL of {info.ttl:.0f}s"
+    if info.host == socket.gethostname() and not pid_alive(info.pid):
+        return f"its process {info.pid} is gone"
+    return None
+
+
+class LockBase:
+    """What every rollback lock shows of its holder; each kind says how it `read()`s and
+    which errors mean the lock cannot be reached (`unreachable`)."""
+
+    unreachable: tuple[type[BaseException], ...] = ()
+
+    def read(self) -> LockInfo | None:
+        raise NotImplementedError
+
+    def stale(self, info: LockInfo, at: float | None = None) -> str | None:
+        return stale(info, at)
+
+    def holder(self) -> LockInfo | None:
+        """The live holder, for display (None when free, stale, or out of reach)."""
+        try:
+            info = self.read()
+        except self.unreachable:
+            return None
+        return info if info is not None and stale(info) is None else None
+
+
+class RollbackLock(LockBase):
     """The lock file at `path`; `ttl` bounds how long any holder can keep it."""
 
     def __init__(self, path: Path, ttl: float = 1800.0) -> None:
@@ -85,22 +117,6 @@ class RollbackLock:
             except FileNotFoundError:
                 return None
             return LockInfo("unknown", "", -1, mtime, "unknown", self.ttl)
-
-    def stale(self, info: LockInfo, at: float | None = None) -> str | None:
-        """Why `info` no longer holds the lock, or None while it does."""
-        at = time.time() if at is None else at
-        if at - info.started > info.ttl:
-            return f"older than its TTL of {info.ttl:.0f}s"
-        if info.host == socket.gethostname() and not pid_alive(info.pid):
-            return f"its process {info.pid} is gone"
-        return None
-
-    def holder(self) -> LockInfo | None:
-        """The live holder, or None when the lock is free or stale."""
-        info = self.read()
-        if info is None or self.stale(info) is not None:
-            return None
-        return info
 
     def acquire(self, rollback_id: str, pid: int | None = None) -> LockInfo:
         """Take the lock for `rollback_id`, breaking a stale one; raise LockHeld otherwise."""

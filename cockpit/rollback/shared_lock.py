@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from cockpit.model import whoami
-from cockpit.rollback.lock import LockHeld, LockInfo, RollbackLock, pid_alive
+from cockpit.rollback.lock import LockBase, LockHeld, LockInfo, RollbackLock, stale
 from cockpit.rollback.plan import RollbackError
 
 _RELEASE = """
@@ -51,25 +51,16 @@ class LockUnavailable(RollbackError):
     """The shared lock could not be reached: no rollback starts without it."""
 
 
-def stale(info: LockInfo, at: float | None = None) -> str | None:
-    """Why `info` no longer holds the lock, or None while it does."""
-    at = time.time() if at is None else at
-    if at - info.started > info.ttl:
-        return f"older than its TTL of {info.ttl:.0f}s"
-    if info.host == socket.gethostname() and not pid_alive(info.pid):
-        return f"its process {info.pid} is gone"
-    return None
-
-
 def _info(rollback_id: str, ttl: float, pid: int | None = None) -> LockInfo:
     return LockInfo(holder=whoami(), host=socket.gethostname(),
                     pid=os.getpid() if pid is None else pid, started=time.time(),
                     rollback_id=rollback_id, ttl=ttl)
 
 
-class RedisLock:
+class RedisLock(LockBase):
     """The launch's rollback lock as one Redis key."""
 
+    unreachable = (LockUnavailable,)
     kind = "redis"
 
     def __init__(self, url: str, launch: str, ttl: float = 1800.0, timeout: float = 3.0) -> None:
@@ -106,17 +97,6 @@ class RedisLock:
     def read(self) -> LockInfo | None:
         return self._read_raw()[1]
 
-    def holder(self) -> LockInfo | None:
-        """The live holder, for display (None also when the lock cannot be reached)."""
-        try:
-            info = self.read()
-        except LockUnavailable:
-            return None
-        return info if info is not None and stale(info) is None else None
-
-    def stale(self, info: LockInfo, at: float | None = None) -> str | None:
-        return stale(info, at)
-
     def acquire(self, rollback_id: str, pid: int | None = None) -> LockInfo:
         info = _info(rollback_id, self.ttl, pid)
         value = f"{rollback_id}\n{json.dumps(asdict(info))}"
@@ -147,9 +127,10 @@ class RedisLock:
         return bool(self._call(self._r.eval, _RELEASE, 1, self.key, rollback_id))
 
 
-class PgLock:
+class PgLock(LockBase):
     """The launch's rollback lock as a lease row in PostgreSQL (no Redis configured)."""
 
+    unreachable = (LockUnavailable,)
     kind = "postgresql"
 
     def __init__(self, store: dict[str, Any], launch: str, ttl: float = 1800.0) -> None:
@@ -186,17 +167,6 @@ class PgLock:
             row = conn.execute("SELECT info FROM cockpit_leases WHERE name = %s "
                                "AND expires_at > now()", (self.name,)).fetchone()
         return LockInfo(**row[0]) if row else None
-
-    def holder(self) -> LockInfo | None:
-        """The live holder, for display (None also when the lock cannot be reached)."""
-        try:
-            info = self.read()
-        except LockUnavailable:
-            return None
-        return info if info is not None and stale(info) is None else None
-
-    def stale(self, info: LockInfo, at: float | None = None) -> str | None:
-        return stale(info, at)
 
     def acquire(self, rollback_id: str, pid: int | None = None) -> LockInfo:
         info = _info(rollback_id, self.ttl, pid)
