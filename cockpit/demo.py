@@ -117,6 +117,14 @@ def how_to_get_helm() -> str:
     return "install helm 3 onto PATH: https://helm.sh/docs/intro/install/"
 
 
+def how_to_get_pocketsphinx() -> str:
+    """The demo extra, said the way this install takes it (a checkout, or a wheel where
+    `pip install -e '.[test]'` was the wrong advice)."""
+    if (ROOT / "pyproject.toml").is_file():
+        return "run `make demo` or pip install -e '.[demo]'"
+    return "install cockpit with its demo extra: pip install 'cockpit[demo]' (or pocketsphinx)"
+
+
 def find_helm(explicit: str | None = None) -> str | None:
     """A helm that runs: explicit, else the repo's tools/bin/helm, else helm on PATH."""
     for candidate in (explicit, str(ROOT / "tools" / "bin" / "helm"), shutil.which("helm")):
@@ -265,7 +273,7 @@ class Demo:
             self.urls["asr"] = asr.start()
         except RecognizerUnavailable as exc:
             raise DemoError(f"the ASR simulator needs PocketSphinx: {exc}; "
-                            "run `make demo` or pip install -e '.[demo]'") from None
+                            f"{how_to_get_pocketsphinx()}") from None
         self._stops.append(asr.stop)
 
         token = secrets.token_hex(16)

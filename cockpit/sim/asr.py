@@ -100,7 +100,7 @@ def _model_files() -> tuple[str, str, str]:
         from pocketsphinx.lm import ArpaBoLM
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise RecognizerUnavailable(
-            "pocketsphinx is not installed: pip install -e '.[test]' (or pip install pocketsphinx)"
+            "pocketsphinx is not installed"
         ) from exc
     model = Path(get_model_path()) / "en-us"
     work = Path(tempfile.mkdtemp(prefix="cockpit-asr-sim-"))

@@ -233,3 +233,14 @@ def test_an_operator_release_fault_comes_before_the_upgrade_too(tmp_path):
     assert "errors" in {w.name for w in rig.sc.windows}
     assert not any("skipped" in m for _, m in rig.notes)
     assert any("fault injected" in m for _, m in rig.notes)
+
+
+def test_no_pocketsphinx_advice_fits_where_cockpit_runs(tmp_path, monkeypatch):
+    """A `pip install .` without [demo] was told `pip install -e '.[test]'` (a checkout's
+    editable install, from site-packages)."""
+    import cockpit.demo as demo
+
+    assert "make demo" in demo.how_to_get_pocketsphinx()  # in this checkout
+    monkeypatch.setattr(demo, "ROOT", tmp_path)
+    advice = demo.how_to_get_pocketsphinx()
+    assert "cockpit[demo]" in advice and "-e" not in advice and "make" not in advice
