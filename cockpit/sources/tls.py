@@ -11,8 +11,12 @@ any endpoint could not be checked).
 A chain that does not verify is an answer (valid is false, with the reason); the
 certificate is then read from a second handshake that does not verify, so its expiry
 is still known. A connection that fails is not an answer: the readings fail.
-The certificate is parsed with `cryptography` because the standard library gives no
-fields of a certificate it did not verify.
+A verified certificate is read from `ssl`'s own `getpeercert()` dict, so a watch whose
+endpoints verify never loads `cryptography` (~10 MB of a cockpit's memory, issue 14).
+Only a certificate that did not verify is parsed with `cryptography`, because the
+standard library gives no fields of a certificate it did not verify; the dict is also
+left to `cryptography` whenever it holds a name that the dict cannot render exactly as
+`cryptography` would (an attribute with no RFC 4514 short name, a multi-valued RDN).
 """
 
 from __future__ import annotations
@@ -31,6 +35,10 @@ from cockpit.config import LaunchConfig, TlsConfig
 from cockpit.model import Reading, now
 
 _DEFAULT_PORTS = {"https": 443, "wss": 443}
+# ssl's attribute names (OpenSSL long names) -> RFC 4514 short names, as cryptography has
+_SHORT_NAMES = {"commonName": "CN", "localityName": "L", "stateOrProvinceName": "ST",
+                "organizationName": "O", "organizationalUnitName": "OU", "countryName": "C",
+                "streetAddress": "STREET", "domainComponent": "DC", "userId": "UID"}
 
 
 @dataclass(frozen=True)
@@ -105,13 +113,13 @@ class TlsSource:
         days, valid = f"tls.{target.label}.days_left", f"tls.{target.label}.valid"
         detail: dict[str, object] = {"host": target.host, "port": target.port}
         try:
-            der, why = await self._certificate(target)
+            der, peer, why = await self._certificate(target)
         except (OSError, TimeoutError, ssl.SSLError) as exc:
             error = _reason(exc, self.tls.timeout)
             detail["error"] = error
             return [Reading(self.name, days, None, at, error=error, unit="days", detail=detail),
                     Reading(self.name, valid, None, at, error=error, detail=detail)]
-        not_after, subject, issuer = _fields(der)
+        not_after, subject, issuer = _peer_fields(peer) or _fields(der)
         left = math.floor((not_after.timestamp() - at) / 86400)
         detail.update(not_after=not_after.isoformat(), subject=subject, issuer=issuer)
         if why:
@@ -119,19 +127,20 @@ class TlsSource:
         return [Reading(self.name, days, float(left), at, unit="days", detail=detail),
                 Reading(self.name, valid, why is None, at, detail=detail)]
 
-    async def _certificate(self, target: TlsTarget) -> tuple[bytes, str | None]:
-        """(the server's certificate in DER, why it does not verify or None)."""
+    async def _certificate(self, target: TlsTarget) -> tuple[bytes, dict, str | None]:
+        """(the certificate in DER, ssl's dict of it (empty when it did not verify), why it
+        does not verify or None)."""
         ctx = ssl.create_default_context(cafile=str(target.ca_file) if target.ca_file else None)
         try:
-            return await self._handshake(target, ctx), None
+            return *await self._handshake(target, ctx), None
         except ssl.SSLCertVerificationError as exc:
             why = exc.verify_message or str(exc)
         loose = ssl.create_default_context()
         loose.check_hostname = False
         loose.verify_mode = ssl.CERT_NONE
-        return await self._handshake(target, loose), why
+        return *await self._handshake(target, loose), why
 
-    async def _handshake(self, target: TlsTarget, ctx: ssl.SSLContext) -> bytes:
+    async def _handshake(self, target: TlsTarget, ctx: ssl.SSLContext) -> tuple[bytes, dict]:
         _, writer = await asyncio.wait_for(
             asyncio.open_connection(target.host, target.port, ssl=ctx,
                                     server_hostname=target.host,
@@ -140,13 +149,14 @@ class TlsSource:
         try:
             sslobj = writer.get_extra_info("ssl_object")
             der = sslobj.getpeercert(binary_form=True) if sslobj is not None else None
+            peer = (sslobj.getpeercert() or {}) if sslobj is not None else {}
         finally:
             writer.close()
             with contextlib.suppress(OSError, ssl.SSLError):
                 await writer.wait_closed()
         if not der:
             raise ssl.SSLError("the server sent no certificate")
-        return der
+        return der, peer
 
     async def close(self) -> None:
         return None
@@ -171,8 +181,55 @@ def _summary(readings: list[Reading]) -> list[Reading]:
             Reading("tls", "tls.all_valid", not bad, at, detail={"not_valid": bad})]
 
 
+def _peer_fields(peer: dict) -> tuple[datetime, str, str] | None:
+    """(notAfter, subject, issuer) from ssl's dict of a verified certificate, the names
+    as `cryptography`'s `rfc4514_string()` writes them; None when the dict cannot say it
+    exactly like that (no dict, or a name `_rfc4514` declines)."""
+    try:
+        not_after = datetime.fromtimestamp(ssl.cert_time_to_seconds(peer["notAfter"]), UTC)
+    except (KeyError, TypeError, ValueError):
+        return None
+    subject, issuer = _rfc4514(peer.get("subject")), _rfc4514(peer.get("issuer"))
+    if subject is None or issuer is None:
+        return None
+    return not_after, subject[:200], issuer[:200]
+
+
+def _rfc4514(name: object) -> str | None:
+    """ssl's name (RDNs in certificate order, each a tuple of (attribute, value)) as
+    RFC 4514 (last RDN first), or None for a multi-valued RDN or an attribute that has
+    no short name (cryptography writes those as a dotted OID, which ssl does not give)."""
+    if not isinstance(name, tuple):
+        return None
+    parts = []
+    for rdn in reversed(name):
+        if not isinstance(rdn, tuple) or len(rdn) != 1:
+            return None
+        key, value = rdn[0]
+        short = _SHORT_NAMES.get(key)
+        if short is None or not isinstance(value, str):
+            return None
+        parts.append(f"{short}={_escape(value)}")
+    return ",".join(parts)
+
+
+def _escape(value: str) -> str:
+    """An attribute value escaped as RFC 4514 section 2.4 says (cryptography's rules)."""
+    if not value:
+        return ""
+    for char, escaped in (("\\", "\\\\"), ('"', '\\"'), ("+", "\\+"), (",", "\\,"),
+                          (";", "\\;"), ("<", "\\<"), (">", "\\>"), ("\0", "\\00")):
+        value = value.replace(char, escaped)
+    if value[0] == "#" or (value[0] == " " and len(value) > 1):
+        value = "\\" + value
+    if value[-1] == " ":
+        value = value[:-1] + "\\ "
+    return value
+
+
 def _fields(der: bytes) -> tuple[datetime, str, str]:
-    from cryptography import x509  # noqa: PLC0415 - only when a source runs
+    """(notAfter, subject, issuer) of any certificate, verified or not."""
+    from cryptography import x509  # noqa: PLC0415 - only for a certificate that did not verify
 
     cert = x509.load_der_x509_certificate(der)
     return (cert.not_valid_after_utc.astimezone(UTC), cert.subject.rfc4514_string()[:200],
