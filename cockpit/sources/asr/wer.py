@@ -1,12 +1,14 @@
 """Word error rate and the word-by-word diff of a transcript against the expected text.
+
+`jiwer` (with rapidfuzz, ~55 ms and ~5 MB) is imported on first use, when a probe has
+a transcript to score: the screen and the sources import this module at start-up for
+`words` and `WordOp` only, and the first frame should not wait for it (issue 14).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
-import jiwer
 
 
 def words(text: str) -> list[str]:
@@ -29,6 +31,8 @@ def word_error_rate(expected: str, transcript: str) -> float:
         return 0.0 if not hyp else 1.0
     if not hyp:
         return 1.0
+    import jiwer  # noqa: PLC0415 - on first use, see the module's docstring
+
     return float(jiwer.wer(" ".join(ref), " ".join(hyp)))
 
 
@@ -42,6 +46,8 @@ def word_diff(expected: str, transcript: str) -> list[WordOp]:
         if hyp:
             ops.append(WordOp("insert", (), tuple(hyp)))
         return ops
+    import jiwer  # noqa: PLC0415 - on first use, see the module's docstring
+
     out = jiwer.process_words(" ".join(ref), " ".join(hyp))
     return [
         WordOp(
