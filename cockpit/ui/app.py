@@ -113,7 +113,7 @@ class StatusBar(Horizontal):
 
 
 class CockpitApp(App[int]):
-    """The release captain's screen over one `Engine` (cockpit/engine.py)."""
+    """The release captain's screen over one `Engine` (cockpit/engine/)."""
 
     CSS_PATH = str(Path(__file__).with_name("cockpit.tcss"))  # absolute: subclasses elsewhere
     TITLE = "cockpit"

@@ -1,0 +1,170 @@
+"""Judging: readings in, each signal resolved (fresh, stale or why missing), the
+checklist's item states and the verdict, logged as an event when it changes.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import uuid
+from collections import deque
+from collections.abc import Iterable
+
+from cockpit.checklist import item_state
+from cockpit.engine.change import BLIND_ITEM, HISTORY_POINTS, Change
+from cockpit.engine.running import _patterns
+from cockpit.model import (
+    Event,
+    EventKind,
+    ItemState,
+    Reading,
+    Severity,
+    Source,
+    Status,
+    Verdict,
+    VerdictKind,
+)
+from cockpit.redact import redact
+from cockpit.views import SourceStatus
+
+
+class Judging:
+    """State per signal and the verdict drawn from it (self: Engine)."""
+
+    # ------------------------------------------------------------ state
+
+    def apply(self, readings: Iterable[Reading], source: Source | None = None) -> None:
+        """Take new readings (from a source, or a test), then re-judge."""
+        changed = False
+        if source is not None:
+            self._sampled.add(source.name)
+        for reading in readings:
+            self.readings[reading.name] = reading
+            if source is not None:
+                self._source_of[reading.name] = source
+                self._readings_of.setdefault(source.name, {})[reading.name] = reading
+            if reading.has_data and isinstance(reading.value, int | float):
+                hist = self._history.setdefault(reading.name, deque(maxlen=HISTORY_POINTS))
+                if not hist or reading.at > hist[-1][0]:
+                    hist.append((reading.at, float(reading.value)))
+            changed = True
+            self._notify(Change("reading", reading))
+        if changed:
+            self._evaluate()
+
+    def history(self, name: str) -> list[tuple[float, float]]:
+        return list(self._history.get(name, ()))
+
+    def stale_bound(self, name: str) -> float | None:
+        source = self._source_of.get(name)
+        return source.stale_after if source is not None else None
+
+    def resolve(self, name: str) -> Reading | str:
+        """The usable reading of `name`, or why there is none (for gates)."""
+        reading = self.readings.get(name)
+        if reading is None:
+            return self._why_missing(name) or "no reading yet"
+        if reading.error is not None:
+            return f"error: {redact(reading.error)}"
+        bound = self.stale_bound(name)
+        age = reading.age(self.clock())
+        if bound is not None and age > bound:
+            return f"stale for {age:.0f}s"
+        return reading
+
+    def source_status(self, source_name: str) -> SourceStatus:
+        error = self._source_error.get(source_name)
+        if source_name not in self._sampled:
+            return SourceStatus("starting")
+        if error:
+            return SourceStatus("error", error=redact(error))
+        ages = [r.age(self.clock()) for n, r in self.readings.items()
+                if (s := self._source_of.get(n)) is not None and s.name == source_name]
+        source = next((s for s in self.sources if s.name == source_name), None)
+        if ages and source is not None and min(ages) > source.stale_after:
+            return SourceStatus("stale", age=min(ages))
+        return SourceStatus("live", age=min(ages) if ages else None)
+
+    def known_signal(self, name: str) -> bool:
+        """Whether some configured source can produce signal `name` (for validation)."""
+        return any(fnmatch.fnmatchcase(name, p) for s in self.sources for p in s.signal_patterns())
+
+    def _why_missing(self, name: str) -> str | None:
+        """A source's own reason a signal it could produce has no reading (a deployment
+        that does not exist), rather than "no reading yet"."""
+        for source in self.sources:
+            why = getattr(source, "why_missing", None)
+            if why is None:
+                continue
+            if any(fnmatch.fnmatchcase(name, p) for p in _patterns(source)):
+                try:
+                    said = why(name)
+                except Exception:  # noqa: BLE001 - a broken source must not stop the engine
+                    said = None
+                if said:
+                    return str(said)
+        return None
+
+    def signal_unit(self, name: str) -> str | None:
+        """The unit a configured source gives signal `name` (None: not known)."""
+        from cockpit.units import unit_of_sources
+
+        return unit_of_sources(self.sources)(name)
+
+    def item_states(self) -> dict[str, ItemState]:
+        if self._state_cache is None:
+            self._state_cache = {
+                item.id: item_state(item, self._ticks, self.resolve)
+                for item in self.checklist.items()
+            }
+        return self._state_cache
+
+    def _evaluate(self, record: bool | None = None) -> None:
+        self._state_cache = None
+        states = self.item_states()
+        required = [s for s in states.values() if s.required]
+        failing = tuple(s for s in required if s.status == Status.FAIL)
+        unknown = tuple(s for s in required if s.status in (Status.UNKNOWN, Status.UNTICKED))
+        if not failing and not unknown:
+            blind = self._blind(required)
+            if blind is not None:
+                unknown = (ItemState(BLIND_ITEM, Status.UNKNOWN, True, detail=blind),)
+        kind = VerdictKind.NO_GO if failing else VerdictKind.HOLD if unknown else VerdictKind.GO
+        previous = self.verdict
+        at = self.clock()
+        self.verdict = Verdict(kind, failing, unknown, at)
+        self._judge_again_at = self._next_judgement(at)
+        if (kind, failing, unknown) != (previous.kind, previous.failing, previous.unknown):
+            self._notify(Change("verdict", self.verdict))
+        # Verdict changes are events, once every source has had its first say (so a
+        # restart does not log HOLD -> GO each time).
+        warm = all(s.name in self._sampled for s in self.sources)
+        if (record if record is not None else warm) and kind.value != self._recorded_verdict:
+            self._recorded_verdict = kind.value
+            severity = {VerdictKind.GO: Severity.INFO, VerdictKind.HOLD: Severity.WARNING,
+                        VerdictKind.NO_GO: Severity.CRITICAL}[kind]
+            # The id is the change (the verdict that follows the last logged one), so
+            # every cockpit of a team that sees the same change logs it once between them.
+            self._verdict_id = uuid.uuid5(uuid.NAMESPACE_URL, f"cockpit-verdict|"
+                                          f"{self.config.launch}|{self._verdict_id}|"
+                                          f"{kind.value}").hex
+            self.record(Event(
+                EventKind.VERDICT, f"verdict {self.verdict.summary()}", severity,
+                {"verdict": kind.value,
+                 "failing": [{"item": s.item_id, "detail": s.detail} for s in failing],
+                 "unknown": [{"item": s.item_id, "detail": s.detail} for s in unknown]},
+                author=self.author, at=self.verdict.at, id=self._verdict_id))
+
+    def _blind(self, required: list[ItemState]) -> str | None:
+        """Why a verdict with nothing failing or unknown still must not be GO, or None.
+
+        GO is a claim made on evidence. A checklist with no required item has none (an
+        empty one, or all optional); and when sources are configured but not one of
+        them is live (all failed, stale or not yet heard from), the cockpit is blind
+        whatever the ticks say. Either way the verdict HOLDs, naming why.
+        """
+        if not required:
+            return "the checklist has no required item: nothing to call GO on"
+        if self.sources and not any(
+                self.source_status(s.name).state == "live" for s in self.sources):
+            return "no source is live (every one failed, stale or not yet sampled)"
+        return None
