@@ -173,7 +173,8 @@ async def test_the_demo_without_helm_still_reads_its_release(tmp_path: Path) -> 
     state = HelmState(tmp_path / "releases.yaml")
     state.save([revision(4, "superseded", "2.3.0", 4), revision(5, "deployed", "2.4.0", 5)])
     stand_in = tmp_path / "helm"
-    stand_in.write_text(demo._NO_HELM.format(python=sys.executable, state=str(state.path)))
+    stand_in.write_text(demo._NO_HELM.format(python=sys.executable, how=demo.how_to_get_helm(),
+                                             state=str(state.path)))
     stand_in.chmod(0o755)
     source = ReleaseSource(ReleaseConfig(), helm=HelmTarget(release="asr", namespace="asr",
                                                             helm=str(stand_in)))
