@@ -107,7 +107,10 @@ def test_stalled_rollout(tmp_path: Path) -> None:
             (pod,) = c.pods_of(NS, c.replicasets_of(NS, "asr-gateway")[0]["metadata"]["name"])
             c.image_pull_backoff(NS, pod["metadata"]["name"])
             c.stall_rollout(NS, "asr-gateway")
-            wait_for(lambda: src.cluster_view().rollouts[0].stalled, "rollout stalled")
+            # Deployments and pods are watched by separate threads: wait for both news.
+            wait_for(lambda: src.cluster_view().rollouts[0].stalled
+                     and src.cluster_view().pods[0].pod.status == "ImagePullBackOff",
+                     "rollout stalled and the pulling pod first")
             v = values(src, "rollout.stalled", "rollout.stalled.asr-gateway", "rollout.complete")
             assert v == {
                 "rollout.stalled": True,
