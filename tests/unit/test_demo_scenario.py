@@ -215,7 +215,7 @@ def test_no_helm_advice_fits_where_cockpit_runs(tmp_path, monkeypatch):
     import cockpit.demo as demo
 
     assert "tools/deps.d/helm.sh" in demo.how_to_get_helm()  # in this checkout
-    monkeypatch.setattr(demo, "ROOT", tmp_path)  # as in site-packages: no tools/
+    monkeypatch.setattr(demo.install, "ROOT", tmp_path)  # as in site-packages: no tools/
     advice = demo.how_to_get_helm()
     assert "tools/" not in advice and "helm.sh/docs/intro/install" in advice
     script = demo._NO_HELM.format(python="/usr/bin/python3", how=advice, state="/x")
@@ -241,6 +241,6 @@ def test_no_pocketsphinx_advice_fits_where_cockpit_runs(tmp_path, monkeypatch):
     import cockpit.demo as demo
 
     assert "make demo" in demo.how_to_get_pocketsphinx()  # in this checkout
-    monkeypatch.setattr(demo, "ROOT", tmp_path)
+    monkeypatch.setattr(demo.install, "ROOT", tmp_path)
     advice = demo.how_to_get_pocketsphinx()
     assert "cockpit[demo]" in advice and "-e" not in advice and "make" not in advice

@@ -1,17 +1,5 @@
-"""`cockpit demo`: a rehearsal launch on loopback simulators, no cluster needed.
-
-`Demo.start()` starts, each on 127.0.0.1 with a free port: the Kubernetes API sim
-(namespace `asr`, deployments asr-gateway and asr-worker at revision 4), the
-Prometheus API sim (the SLO queries and DCGM GPU metrics), the PocketSphinx ASR
-WebSocket sim, and a small `/health` endpoint. It writes a launch config for them
-into a temp dir (kubeconfig, store, a helm that works without a cluster) and
-pre-ticks the checklist items a rehearsal cannot practise. `drive()` runs the
-script of `cockpit.sim.scenario` and writes its steps to the incident log.
-`build_app()` makes the screen over it, the same for `cockpit demo` and the tests.
-`stop()` stops every simulator and removes the temp dir.
-
-Nothing here imports Textual at module level: `cockpit demo --print-config` and the
-headless commands stay light.
+"""`Demo`: every simulator started on loopback, the launch config written for them,
+the checklist pre-ticked, the script driven, and all of it stopped and removed.
 """
 
 from __future__ import annotations
@@ -22,160 +10,37 @@ import fnmatch
 import os
 import secrets
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 
 from cockpit import identity
+from cockpit.demo.install import _NO_HELM, find_helm, how_to_get_helm, how_to_get_pocketsphinx
+from cockpit.demo.options import (
+    CHECKLISTS,
+    CONTEXT,
+    DEMO_AUTHOR,
+    DEMO_ORIGIN,
+    OWNER_FILE,
+    PRETICK_SECTIONS,
+    QUERIES,
+    TICK_EVERY,
+    DemoError,
+    DemoOptions,
+    remove_stale_dirs,
+)
 from cockpit.shipped import shipped_file
 from cockpit.sim.health import ApiHandler, ApiServer
 from cockpit.sim.rehearsal import load_rehearsal
 from cockpit.sim.scenario import FAULTS, NAMESPACE, LaunchScenario, Note
-
-if TYPE_CHECKING:
-    from cockpit.demo_app import DemoApp
-
-ROOT = Path(__file__).resolve().parents[1]
-CHECKLISTS = ("launch-day.yaml", "asr-service.yaml")  # first that validates wins
-# Manual items a rehearsal cannot practise (announcements, backups, on-call): ticked at
-# start by the demo, so the team works through the ones of the launch window itself.
-PRETICK_SECTIONS = ("Before the window opens", "Rollback readiness", "Model and accuracy")
-DEMO_AUTHOR = "cockpit-demo@rehearsal"
-CONTEXT = "demo"
-TICK_EVERY = 0.25  # s of wall time between script steps
-DEMO_ORIGIN = "https://app.example.com"  # the web app whose CORS origin the API allows
-
-QUERIES: dict[str, dict[str, Any]] = {
-    "error_rate": {
-        "query": 'sum(rate(http_requests_total{job="asr",code=~"5.."}[5m])) / '
-        'sum(rate(http_requests_total{job="asr"}[5m]))',
-        "unit": "ratio", "warn": 0.01, "fail": 0.05, "for": "30s",
-    },
-    "p95_latency": {
-        "query": "histogram_quantile(0.95, sum by (le) "
-        '(rate(http_request_duration_seconds_bucket{job="asr"}[5m])))',
-        "unit": "seconds", "warn": 0.5, "fail": 1.0, "for": "30s",
-    },
-    "p99_latency": {
-        "query": "histogram_quantile(0.99, sum by (le) "
-        '(rate(http_request_duration_seconds_bucket{job="asr"}[5m])))',
-        "unit": "seconds", "warn": 1.0, "fail": 2.0, "for": "30s",
-    },
-    "request_rate": {"query": 'sum(rate(http_requests_total{job="asr"}[5m]))', "unit": "rate"},
-    "active_streams": {"query": 'sum(asr_active_streams{job="asr"})', "unit": "count"},
-}
-
-
-class DemoError(RuntimeError):
-    """The rehearsal cannot start (a missing part), with what to do about it."""
-
-
-@dataclass
-class DemoOptions:
-    speed: float = 1.0
-    store: str | None = None  # event log file; default: in the temp dir
-    faults: list[tuple[str, float]] = field(default_factory=list)  # (name, scenario s)
-    scripted_fault: bool = True
-    layout: str | None = None  # None: the screen picks one by terminal size
-    helm: str | None = None  # a helm binary; default tools/bin/helm, else helm on PATH
-    workdir: str | None = None  # default: a fresh temp dir, removed on stop
-    scenario: str = "launch"  # a shipped scenario's name (rehearsals/) or a scenario file
-
-
-def parse_fault(text: str) -> tuple[str, float]:
-    """`errors@120` (or `errors@2m`) -> ("errors", 120.0): fault NAME at that second.
-
-    The time is the config's duration type, so `@nan`, `@inf` and `@-5` are refused
-    here, at parse, not later inside the scenario."""
-    from cockpit.config import parse_duration
-
-    name, sep, at = text.partition("@")
-    if name not in FAULTS:
-        raise ValueError(f"unknown fault {name!r}; known: {', '.join(sorted(FAULTS))}")
-    try:
-        seconds = parse_duration(at) if sep else 0.0
-    except ValueError:
-        raise ValueError(f"{text!r}: write NAME@SECONDS, e.g. errors@120 or errors@2m") from None
-    return name, seconds
-
-
-def how_to_get_helm() -> str:
-    """What to do about a missing helm: the checkout's installer where there is one; an
-    installed wheel has no tools/ (the demo said `bash tools/deps.d/helm.sh` there too)."""
-    if (ROOT / "tools" / "deps.d" / "helm.sh").is_file():
-        return "bash tools/deps.d/helm.sh installs it, or put helm on PATH"
-    return "install helm 3 onto PATH: https://helm.sh/docs/intro/install/"
-
-
-def how_to_get_pocketsphinx() -> str:
-    """The demo extra, said the way this install takes it (a checkout, or a wheel where
-    `pip install -e '.[test]'` was the wrong advice)."""
-    if (ROOT / "pyproject.toml").is_file():
-        return "run `make demo` or pip install -e '.[demo]'"
-    return "install cockpit with its demo extra: pip install 'cockpit[demo]' (or pocketsphinx)"
-
-
-def find_helm(explicit: str | None = None) -> str | None:
-    """A helm that runs: explicit, else the repo's tools/bin/helm, else helm on PATH."""
-    for candidate in (explicit, str(ROOT / "tools" / "bin" / "helm"), shutil.which("helm")):
-        if not candidate or not os.access(candidate, os.X_OK):
-            continue
-        try:
-            out = subprocess.run([candidate, "version", "--short"], capture_output=True,
-                                 timeout=10, check=False)
-        except (OSError, subprocess.TimeoutExpired):
-            continue
-        if out.returncode == 0:
-            return candidate
-    return None
-
-
-_NO_HELM = """#!{python}
-# cockpit demo: no helm binary was found, so the rehearsal cannot roll back. What is
-# deployed (`get metadata`, `status`) is still read from the rehearsal's release file.
-import sys
-from cockpit.sim.helm import read_only_main
-if read_only_main({state!r}, sys.argv[1:]):
-    sys.exit(0)
-sys.stderr.write("Error: cockpit demo has no helm: the rehearsal's rollback cannot run. "
-                 "Helm: " {how!r} "; then start the demo again. The scripted fault clears "
-                 "by itself.\\n")
-sys.exit(1)
-"""
-
-
-OWNER_FILE = "owner.pid"
-
-
-def remove_stale_dirs() -> int:
-    """Temp dirs of earlier demos whose process is gone (a hang-up's hard exit skips the
-    clean-up); only dirs carrying our owner file are touched. How many were removed."""
-    removed = 0
-    for d in Path(tempfile.gettempdir()).glob("cockpit-demo-*"):
-        try:
-            pid = int((d / OWNER_FILE).read_text(encoding="utf-8").strip())
-        except (OSError, ValueError):
-            continue
-        try:
-            os.kill(pid, 0)
-            continue  # still running (or not ours to signal): leave it
-        except ProcessLookupError:
-            pass
-        except PermissionError:
-            continue
-        shutil.rmtree(d, ignore_errors=True)
-        removed += 1
-    return removed
 
 
 class _HealthHandler(ApiHandler):
@@ -522,103 +387,3 @@ def _known(patterns: list[str]) -> Callable[[str], bool]:
     return lambda name: any(fnmatch.fnmatchcase(name, p) for p in patterns)
 
 
-def note_event(note: Note) -> Any:
-    from cockpit.model import Event, EventKind, Severity
-
-    severity, message = note
-    return Event(EventKind.NOTE, message, Severity(severity), {"demo": True}, author=DEMO_AUTHOR)
-
-
-def build_app(demo: Demo, layout: str | None = None, *, bell: bool = True,
-              start_engine: bool = True, keymap: dict[str, str] | None = None) -> DemoApp:
-    """The cockpit screen over the demo's config (`cockpit.demo_app.DemoApp`): `cockpit
-    run`'s app, plus the script and fault commands. The launch is built as every
-    command builds one (`cockpit.launch.build`); None `layout` picks by terminal size."""
-    from cockpit.demo_app import DemoApp
-    from cockpit.launch import LaunchError, build
-    from cockpit.layout import LayoutError, NoSuchLayout, layouts_for
-
-    assert demo.config_path is not None
-    try:
-        launch = build(demo.config_path)
-        layouts, first = layouts_for(launch.config, layout)
-    except (LaunchError, LayoutError, NoSuchLayout) as exc:
-        raise DemoError(str(exc)) from None
-    return DemoApp(demo, launch.engine, layouts, layout=first, bell=bell,
-                   start_engine=start_engine, keymap=keymap)
-
-
-async def serve_demo(app: DemoApp, mouse: bool = False) -> int:
-    from cockpit.ui.serve import serve
-
-    return await serve(app, app.engine, mouse=mouse)
-
-
-async def hold(demo: Demo, out: Callable[[str], None], stop: threading.Event) -> None:
-    """`--print-config`: run the script with no screen until `stop`, notes to `out`."""
-
-    def record(note: Note) -> None:
-        out(f"{time.strftime('%H:%M:%S')} {note[0]}: {note[1]}")
-
-    task = asyncio.create_task(demo.drive(record))
-    try:
-        while not stop.is_set():
-            await asyncio.sleep(0.1)
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-
-async def run_drill(demo: Demo, *, auto_rollback: bool = False,
-                    out: Callable[[str], None] = print, report: str | None = None) -> Any:
-    """`cockpit demo --headless`: the scenario played to its end over the demo's engine
-    (cockpit.drill); `report`: a file the drill's report is written to at the end."""
-    from cockpit.drill import Drill
-    from cockpit.launch import LaunchError, build
-
-    assert demo.config_path is not None
-    try:
-        launch = build(demo.config_path)
-    except LaunchError as exc:
-        raise DemoError(str(exc)) from None
-    engine: Any = launch.engine
-
-    async def write_report() -> Path:
-        from cockpit.report import write_report as write
-
-        assert report is not None
-        return await write(engine.config, Path(report), store=engine.store,
-                           since=time.time() - engine.started_at if engine.started_at else None,
-                           engine=engine)
-
-    drill = Drill(demo, engine, auto_rollback=auto_rollback, out=out,
-                  report=write_report if report else None)
-    try:
-        return await drill.run()
-    finally:
-        # Sources cancelled mid-command (helm for the release source) leave subprocess
-        # transports to close: collect them while the loop still runs, so none outlives it.
-        import gc
-
-        await asyncio.sleep(0.3)
-        gc.collect()
-        await asyncio.sleep(0.1)
-        close = getattr(engine.store, "close", None)
-        if callable(close):
-            with contextlib.suppress(Exception):
-                close()
-
-
-def describe(demo: Demo) -> Sequence[str]:
-    lines = [f"config: {demo.config_path}"]
-    lines += [f"{name}: {url}" for name, url in demo.urls.items()]
-    if demo.helm_binary is None:
-        lines.append(f"helm: none found ({how_to_get_helm()}); no rollback")
-    cfg = demo.config_path
-    lines.append(f"try: cockpit check {cfg} · cockpit probe {cfg} · "
-                 f"cockpit rollback {cfg} --plan · cockpit run {cfg}")
-    return lines
-
-
-__all__ = ["Demo", "DemoError", "DemoOptions", "build_app", "find_helm", "parse_fault"]
