@@ -136,9 +136,12 @@ def test_cli_plan_changes_nothing_and_yes_executes(tmp_path: Path, monkeypatch) 
 
 
 async def test_two_rollbacks_at_once_one_runs_the_other_is_told_who(
-    tmp_path: Path, monkeypatch
+    tmp_path: Path, monkeypatch, request
 ) -> None:  # noqa: ANN001
     gate = tmp_path / "gate"
+    # The detached runner's stand-in helm waits for the gate: open it whatever happens, or
+    # a failed assertion leaves the runner waiting for ever after the test.
+    request.addfinalizer(gate.touch)
     exe, record = make_standin(tmp_path / "bin", history_json(asr_history()), steps=2, gate=gate)
     _use(monkeypatch, exe)
     config_path = write_config(tmp_path, HELM, captains=["alice", "bob", ME])
