@@ -1,0 +1,79 @@
+"""What a watching `cockpit run` holds in memory (issue 14: RSS under 90 MB with every
+source configured): on the demo's config, in a real terminal, once every source has had
+its first say, none of the packages it has no use for is loaded. Each of these came in
+through a library's own imports (httpx's CLI, the kubernetes client's OIDC and proxy
+helpers) or would with a store or bus the demo does not use."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+from tests.integration.test_demo_cli import PrintConfig
+from tests.support.pty_app import PtyApp
+from tests.support.require import missing
+
+# package -> who brought it in, before issue 14
+NOT_LOADED = {
+    "click": "httpx's CLI (httpx._main), click installed for jiwer",
+    "pygments": "httpx's CLI",
+    "psycopg": "a shared store (postgresql://); the demo's is SQLite",
+    "psycopg_pool": "a shared store",
+    "redis": "a bus (redis://); the demo has none",
+    "cryptography": "the tls source, only for a certificate that does not verify",
+    "boto3": "an ECS rollback target; the demo's is helm",
+}
+
+# Runs `cockpit run ...` and, once every source has sampled, writes the loaded modules.
+PROBE = """
+import json, os, sys, threading, time
+import cockpit.ui.app as app_mod
+from cockpit.cli import main
+apps = []
+real_init = app_mod.CockpitApp.__init__
+def init(self, *args, **kwargs):
+    real_init(self, *args, **kwargs)
+    apps.append(self)
+app_mod.CockpitApp.__init__ = init
+def watch():
+    while not apps:
+        time.sleep(0.1)
+    engine = apps[0].engine
+    while not all(s.name in engine._sampled for s in engine.sources):
+        time.sleep(0.1)
+    out = {"sources": sorted(s.name for s in engine.sources), "modules": sorted(sys.modules)}
+    with open(os.environ["PROBE_OUT"], "w") as f:
+        json.dump(out, f)
+    os._exit(0)
+threading.Thread(target=watch, daemon=True).start()
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_a_watching_cockpit_loads_nothing_it_does_not_use(tmp_path: Path) -> None:
+    if importlib.util.find_spec("pocketsphinx") is None:
+        missing("pocketsphinx", "the demo's ASR simulator needs it: pip install -e '.[demo]'")
+    demo = PrintConfig("--no-scripted-fault")
+    try:
+        config = demo.config()
+        out = tmp_path / "modules.json"
+        term = PtyApp([sys.executable, "-c", PROBE, "run", str(config), "--layout", "launch"],
+                      120, 40, env={"PROBE_OUT": str(out)})
+        try:
+            term.wait(90)
+        finally:
+            term.kill()
+        assert out.exists(), f"the sources never all sampled; screen:\n{term.text()}"
+        got = json.loads(out.read_text())
+    finally:
+        demo.stop()
+    # every kind of source ran (else a lazy import could pass unseen)
+    kinds = {name.split(".")[0].split(":")[0] for name in got["sources"]}
+    assert {"kube", "prometheus", "gpu", "asr", "http", "tcp", "tls", "alerts",
+            "release"} <= kinds, got["sources"]
+    loaded = {m.split(".")[0] for m in got["modules"]}
+    assert "httpx" in loaded and "kubernetes" in loaded and "textual" in loaded
+    unwanted = {pkg: why for pkg, why in NOT_LOADED.items() if pkg in loaded}
+    assert not unwanted, f"loaded by a watching cockpit: {unwanted}"
