@@ -39,6 +39,7 @@ from cockpit.redact import redact, register_secret
 from cockpit.sources.bounded_http import HEALTH_MAX_BYTES, TooLarge, TooSlow
 from cockpit.sources.bounded_http import fetch as bounded_fetch
 from cockpit.sources.http_view import HttpView, http_view
+from cockpit.sources.ssl_contexts import httpx_context
 from cockpit.views import ViewContext
 
 _MISSING = object()
@@ -139,7 +140,7 @@ class HttpSource:
             self._content = c.body.encode()
         elif c.body_file is not None:
             self._content = _read_upload(c.body_file)
-        verify: bool | str = str(c.ca_file) if c.ca_file else c.verify
+        verify = httpx_context(c.verify, c.ca_file)  # one per setting, shared (ssl_contexts)
         self._client = httpx.AsyncClient(timeout=c.timeout, verify=verify, headers=headers,
                                          follow_redirects=False)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ import httpx
 from cockpit.model import Series
 from cockpit.redact import redact, register_credentials, register_secret
 from cockpit.sources.bounded_http import API_MAX_BYTES, TooLarge, TooSlow, fetch
+from cockpit.sources.ssl_contexts import httpx_context
 
 # More series than this in one answer is a query to aggregate, not one to gate on.
 MAX_SERIES = 20_000
@@ -118,13 +118,8 @@ class PromClient:
         if token:
             all_headers["Authorization"] = f"Bearer {token}"
         auth = httpx.BasicAuth(username, password or "") if username else None
-        tls: ssl.SSLContext | bool
-        if not verify:
-            tls = False
-        elif ca_file:
-            tls = ssl.create_default_context(cafile=str(ca_file))
-        else:
-            tls = True
+        # one context per setting, shared by every client (ssl_contexts: ~1 MB each)
+        tls = httpx_context(verify, (ca_file or None) if verify else None)  # verify=False wins
         self._client = httpx.AsyncClient(
             base_url=self.url,
             headers=all_headers,

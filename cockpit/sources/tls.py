@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 
 from cockpit.config import LaunchConfig, TlsConfig
 from cockpit.model import Reading, now
+from cockpit.sources.ssl_contexts import default_context
 
 _DEFAULT_PORTS = {"https": 443, "wss": 443}
 # ssl's attribute names (OpenSSL long names) -> RFC 4514 short names, as cryptography has
@@ -130,14 +131,12 @@ class TlsSource:
     async def _certificate(self, target: TlsTarget) -> tuple[bytes, dict, str | None]:
         """(the certificate in DER, ssl's dict of it (empty when it did not verify), why it
         does not verify or None)."""
-        ctx = ssl.create_default_context(cafile=str(target.ca_file) if target.ca_file else None)
+        ctx = default_context(target.ca_file or None)  # one per CA file, shared (ssl_contexts)
         try:
             return *await self._handshake(target, ctx), None
         except ssl.SSLCertVerificationError as exc:
             why = exc.verify_message or str(exc)
-        loose = ssl.create_default_context()
-        loose.check_hostname = False
-        loose.verify_mode = ssl.CERT_NONE
+        loose = default_context(verify=False)
         return *await self._handshake(target, loose), why
 
     async def _handshake(self, target: TlsTarget, ctx: ssl.SSLContext) -> tuple[bytes, dict]:

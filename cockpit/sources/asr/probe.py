@@ -33,6 +33,7 @@ from cockpit.sources.asr.clip import AudioFormatError, Clip, expected_text, load
 from cockpit.sources.asr.protocols import AsrProtocol, GenericSpec, ProtocolError, make_protocol
 from cockpit.sources.asr.result import ProbeProgress, ProbeResult
 from cockpit.sources.asr.wer import word_error_rate
+from cockpit.sources.ssl_contexts import default_context
 
 STREAM_SLACK = 5.0  # seconds beyond the clip's (sped-up) length for sending it all
 CLOSE_TIMEOUT = 2.0
@@ -118,11 +119,7 @@ class _Stream:
 def tls_context(config: AsrProbeConfig) -> ssl.SSLContext | None:
     if not config.url.startswith("wss://"):
         return None
-    ctx = ssl.create_default_context(cafile=str(config.ca_file) if config.ca_file else None)
-    if not config.verify:
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
-    return ctx
+    return default_context(config.ca_file or None, verify=config.verify)  # shared, per setting
 
 
 def auth_headers(config: AsrProbeConfig) -> list[tuple[str, str]]:
