@@ -19,6 +19,10 @@ from tests.support.require import missing
 NOT_LOADED = {
     "click": "httpx's CLI (httpx._main), click installed for jiwer",
     "pygments": "httpx's CLI",
+    "requests": "the kubernetes client's rest.py (should_bypass_proxies, for a proxy)",
+    "oauthlib": "the kubernetes client's kube_config.py (OIDC token refresh)",
+    "requests_oauthlib": "the kubernetes client's kube_config.py (OIDC token refresh)",
+    "dateutil": "the kubernetes client's api_client.py (model deserialization)",
     "psycopg": "a shared store (postgresql://); the demo's is SQLite",
     "psycopg_pool": "a shared store",
     "redis": "a bus (redis://); the demo has none",

@@ -35,21 +35,42 @@ class Refused(Exception):
         self.message = message
 
 
-def list_call(api_client: Any, resource: str, namespace: str | None) -> Callable[..., Any]:
-    from cockpit.sources.kube.client import k8s as load_k8s
+# resource -> (API path, plural) of the list endpoints the watch calls
+_ENDPOINTS = {"pods": ("/api/v1", "pods"), "events": ("/api/v1", "events"),
+              "deployments": ("/apis/apps/v1", "deployments"),
+              "replicasets": ("/apis/apps/v1", "replicasets")}
+# keyword -> query parameter, in the order the generated CoreV1Api/AppsV1Api send them
+_QUERY = {"allow_watch_bookmarks": "allowWatchBookmarks", "_continue": "continue",
+          "field_selector": "fieldSelector", "label_selector": "labelSelector",
+          "limit": "limit", "resource_version": "resourceVersion",
+          "timeout_seconds": "timeoutSeconds", "watch": "watch"}
 
-    k8s = load_k8s()
-    core, apps = k8s.CoreV1Api(api_client), k8s.AppsV1Api(api_client)
-    table = {
-        "pods": (core.list_namespaced_pod, core.list_pod_for_all_namespaces),
-        "events": (core.list_namespaced_event, core.list_event_for_all_namespaces),
-        "deployments": (apps.list_namespaced_deployment, apps.list_deployment_for_all_namespaces),
-        "replicasets": (apps.list_namespaced_replica_set, apps.list_replica_set_for_all_namespaces),
-    }
-    namespaced, everywhere = table[resource]
+
+def list_call(api_client: Any, resource: str, namespace: str | None) -> Callable[..., Any]:
+    """`list_namespaced_<resource>(namespace, **kw)` (or `..._for_all_namespaces` when
+    `namespace` is None) as the generated API classes make it, answering the raw
+    response: the same request through `ApiClient.call_api` (path, query, `Accept:
+    application/json`, the bearer token), without loading those classes (~4 MB, see
+    client.py)."""
+    prefix, plural = _ENDPOINTS[resource]
     if namespace is None:
-        return everywhere
-    return lambda **kw: namespaced(namespace, **kw)
+        path, path_params = f"{prefix}/{plural}", {}
+    else:
+        path, path_params = f"{prefix}/namespaces/{{namespace}}/{plural}", {"namespace": namespace}
+
+    def call(*, _preload_content: bool = False, _request_timeout: Any = None,
+             **kw: Any) -> Any:
+        unknown = set(kw) - set(_QUERY)
+        if unknown or _preload_content:  # raw JSON only: the watch never builds a model
+            raise TypeError(f"unexpected arguments {sorted(unknown) or '_preload_content'}")
+        query = [(_QUERY[k], kw[k]) for k in _QUERY if kw.get(k) is not None]
+        return api_client.call_api(
+            path, "GET", dict(path_params), query, {"Accept": "application/json"},
+            auth_settings=["BearerToken"], _return_http_data_only=True,
+            _preload_content=_preload_content, _request_timeout=_request_timeout,
+            collection_formats={})
+
+    return call
 
 
 def describe_scope(resource: str, namespace: str | None) -> str:
