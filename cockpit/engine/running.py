@@ -103,9 +103,10 @@ class SourceRunning:
             raise
         except Exception as exc:  # noqa: BLE001
             self._source_failed(source, _reason(exc))
+        loop = asyncio.get_running_loop()
         while True:
             await self._sample(source)
-            await asyncio.sleep(max(0.05, source.interval))
+            await asyncio.sleep(until_next(loop.time(), source.interval))
 
     async def _sample(self, source: Source, timeout: float | None = None) -> None:
         try:
@@ -189,6 +190,19 @@ class SourceRunning:
                 return now
             soonest = min(soonest, expires)
         return soonest
+
+
+def until_next(now: float, every: float) -> float:
+    """Seconds to the next multiple of `every` on the loop's clock (at least 0.05 s).
+
+    Sources sample on one grid rather than each `every` after its last sample ended:
+    the ones with the same interval (a dozen at 5 s) answer within moments of each
+    other, so the screen repaints once for all of them, not once each; and a source's
+    interval does not drift by the time its sample takes. One that ends within a fifth of
+    the interval of the next grid point waits for the one after (never twice at once)."""
+    every = max(0.05, every)
+    wait = every - now % every
+    return wait + every if wait < every / 5 else wait  # a sample that ran long: skip one
 
 
 _NO_INNER_LIMIT = 1e9  # sample_once's own deadline bounds the sample

@@ -1,16 +1,16 @@
 """The GPUs of the cluster, from NVIDIA DCGM exporter metrics in Prometheus.
 
-One instant query per DCGM field, joined per (node, GPU). The node comes from the
-configured label (`Hostname` as dcgm-exporter sets it, or `node`/`kubernetes_node`
-where the scrape config relabels), the pod holding a GPU from the exporter's
-`pod`/`namespace`/`container` labels. Units as DCGM gives them: utilization in %,
+One instant query for all the DCGM fields (`{__name__=~"DCGM_FI_DEV_GPU_UTIL|..."}`: one
+request every sample instead of six), split by metric name and joined per (node, GPU).
+The node comes from the configured label (`Hostname` as dcgm-exporter sets it, or
+`node`/`kubernetes_node` where the scrape config relabels), the pod holding a GPU from
+the exporter's `pod`/`namespace`/`container` labels. Units as DCGM gives them: utilization in %,
 framebuffer in MiB (total = used + free), temperature in °C, power in W, and
 `DCGM_FI_DEV_XID_ERRORS` the last XID code seen (0: none).
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +43,13 @@ def selector_expr(metric: str, selector: str) -> str:
     """`metric{selector}`; the selector is extra label matchers, e.g. `Hostname=~"gpu-.*"`."""
     sel = selector.strip().removeprefix("{").removesuffix("}").strip()
     return f"{metric}{{{sel}}}" if sel else metric
+
+
+def fields_expr(selector: str) -> str:
+    """Every DCGM field in one selector: `{__name__=~"A|B|...", selector}`."""
+    sel = selector.strip().removeprefix("{").removesuffix("}").strip()
+    names = "|".join(FIELDS.values())
+    return f'{{__name__=~"{names}"' + (f", {sel}}}" if sel else "}")
 
 
 class DcgmReader:
@@ -122,12 +129,18 @@ class DcgmReader:
             client = self._ensure_client()
         except GpuReadError:
             raise
-        exprs = {f: selector_expr(m, self.selector) for f, m in FIELDS.items()}
         try:
-            results = await asyncio.gather(*(client.query(e, time=time) for e in exprs.values()))
+            series = await client.query(fields_expr(self.selector), time=time)
         except PromError as exc:
             raise GpuReadError(f"DCGM metrics from Prometheus: {exc.message}") from exc
-        return self.join(dict(zip(exprs, results, strict=True)))
+        field_of = {metric: field for field, metric in FIELDS.items()}
+        results: dict[str, list[Series]] = {field: [] for field in FIELDS}
+        for s in series:
+            labels = dict(s.labels)
+            field = field_of.get(labels.pop("__name__", ""))
+            if field is not None:
+                results[field].append(Series(labels=labels, value=s.value))
+        return self.join(results)
 
     def join(self, results: Mapping[str, list[Series]]) -> list[GpuStat]:
         """Per-field series -> one GpuStat per (node, GPU). Pure, for tests too."""

@@ -36,6 +36,7 @@ NOT_JSON = "not_json"  # an answer that is not the API's JSON (a proxy's HTML pa
 HTTP = "http"  # another HTTP status (404: wrong URL, 5xx: server trouble)
 TOO_LARGE = "too_large"  # an answer over max_bytes, or with more than max_series series
 
+KEEPALIVE_S = 300.0  # idle connections are kept this long (sources sample every 5-60 s)
 _LONG_QUERY = 1500  # above this many characters, POST the form instead of GET
 
 
@@ -130,7 +131,10 @@ class PromClient:
             timeout=httpx.Timeout(timeout, pool=None),
             transport=transport,
             follow_redirects=False,
-            limits=httpx.Limits(max_connections=6, max_keepalive_connections=6),
+            # Kept open between samples: httpx drops an idle connection after 5 s, the
+            # sources' usual interval, so every query paid a new TCP (and TLS) handshake.
+            limits=httpx.Limits(max_connections=6, max_keepalive_connections=6,
+                                keepalive_expiry=KEEPALIVE_S),
         )
 
     async def __aenter__(self) -> PromClient:

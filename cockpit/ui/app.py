@@ -3,9 +3,12 @@
 The app does no I/O of its own: it renders engine state and hands the operator's
 actions (tick, note, sample now) to the engine. Engine changes arrive through
 `engine.subscribe`; they are collected into a `Changes` and applied to the panes of
-the current layout at most 4 times a second (and once a second for ages), never
-while PAUSED. Layouts are mounted once each, on first use, and switched by a
-ContentSwitcher, so switching does not leak widgets.
+the current layout, never while PAUSED: what the operator must see at once (a verdict,
+a source down or back, an event, the probe's progress) within a quarter of a second;
+new readings with the once-a-second pass that moves the ages, so a dozen sources
+sampling at their own moments cost one repaint a second, not one each. Layouts are
+mounted once each, on first use, and switched by a ContentSwitcher, so switching does
+not leak widgets.
 """
 
 from __future__ import annotations
@@ -39,7 +42,9 @@ if TYPE_CHECKING:
     from cockpit.ui.rollback_desk import RollbackDesk
 
 EVENT_BUFFER = 1000  # events kept for the log panes (bounded: hours cost what minutes do)
-FLUSH_EVERY = 0.25  # s: repaints coalesced to at most 4 a second
+FLUSH_EVERY = 0.25  # s: urgent changes are shown within this
+CLOCK_PHASE = 0.5  # s after each whole second of the monotonic clock: the 1 s pass
+URGENT = frozenset({"verdict", "status", "event", "progress"})  # not held for the clock
 COMPACT_BELOW = (120, 35)  # columns, rows: a smaller terminal gets the compact layout
 
 
@@ -96,11 +101,14 @@ class StatusBar(Horizontal):
         if found and self.is_attached:
             found.first(KeyHints).show(hint_list(self.screen))
 
-    def show(self, layout: str, paused_at: float | None) -> None:
+    def show(self, layout: str, paused_at: float | None, keys: bool = True) -> None:
+        """The layout, clock and PAUSED mark; the key hints too when `keys` (they change
+        only with focus, the screen or the layout: computing them is most of this)."""
         found = self.query("#state")
         if not found:
             return  # shutting down
-        self.show_keys()
+        if keys:
+            self.show_keys()
         state = found.first(Static)
         if paused_at is not None:
             update_if_changed(state, plain(f"⏸ PAUSED at {clock(paused_at)} · p resumes"))
@@ -150,6 +158,8 @@ class CockpitApp(App[int]):
         self.bells = 0  # how many times the NO-GO bell rang (tests, and the log)
         self._pending = Changes(all=True)
         self._mounted_layouts: set[str] = set()
+        self._panes_of: dict[str, list[Pane]] = {}  # layout name -> its panes, once mounted
+        self._bars: list[StatusBar] = []
         self._last_verdict: VerdictKind | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self._loop_thread = threading.get_ident()
@@ -219,8 +229,10 @@ class CockpitApp(App[int]):
             # After the first frame: sources' clients (TLS contexts, ...) cost CPU at start.
             self.call_after_refresh(self.run_worker, self._start_engine(), group="engine",
                                     exit_on_error=False)
-        self.set_interval(FLUSH_EVERY, self._apply_changes)
-        self.set_interval(1.0, self._tick_clock)
+        self.set_interval(FLUSH_EVERY, self._apply_urgent)
+        # The sources sample on a grid of whole seconds (engine/running.py, until_next):
+        # the clock's pass half a second after it shows what they brought in one repaint.
+        self.set_timer((CLOCK_PHASE - time.monotonic()) % 1.0, self._start_clock)
         from cockpit.ui.screens.rollback import recover
 
         recover(self)  # a rollback started before a restart: follow it, log its outcome once
@@ -264,8 +276,19 @@ class CockpitApp(App[int]):
                 self.bells += 1
         self._last_verdict = kind
 
+    def _start_clock(self) -> None:
+        self._tick_clock()
+        self.set_interval(1.0, self._tick_clock)
+
     def _tick_clock(self) -> None:
+        """Once a second: ages move, and the readings that came in since are shown."""
         self._pending.clock = True
+        self._apply_changes()
+
+    def _apply_urgent(self) -> None:
+        """Four times a second: apply what is pending if any of it is urgent."""
+        if self._pending.all or self._pending.kinds & URGENT:
+            self._apply_changes()
 
     def _apply_changes(self) -> None:
         if self.paused_at is not None or not self._pending or not self.is_running:
@@ -281,8 +304,8 @@ class CockpitApp(App[int]):
                     pane.update_from(self.engine, changes)
                 except Exception as exc:  # noqa: BLE001 - one pane's bug must not end the app
                     self.log.error(f"pane {pane.id} refresh failed: {exc!r}")
-            for bar in self.query(StatusBar):
-                bar.show(self.layout_name, self.paused_at)
+            for bar in self._status_bars():
+                bar.show(self.layout_name, self.paused_at, keys=changes.all)
 
     def refresh_now(self) -> None:
         """Apply everything pending now (after an operator action), unless paused."""
@@ -295,7 +318,19 @@ class CockpitApp(App[int]):
         return self.query_one(f"#{self._layout_id(self.layout_name)}", Grid)
 
     def current_panes(self) -> list[Pane]:
-        return list(self.current_layout_widget().query(Pane))
+        """The panes of the current layout. A layout's panes are mounted once and never
+        change, so they are found once (a DOM walk each quarter second was measurable)."""
+        panes = self._panes_of.get(self.layout_name)
+        if panes is None:
+            panes = list(self.current_layout_widget().query(Pane))
+            if panes:
+                self._panes_of[self.layout_name] = panes
+        return list(panes)
+
+    def _status_bars(self) -> list[StatusBar]:
+        if not self._bars:
+            self._bars = list(self.query(StatusBar))
+        return self._bars
 
     def on_descendant_focus(self) -> None:
         for bar in self.query(StatusBar):

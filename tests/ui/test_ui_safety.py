@@ -202,6 +202,10 @@ def test_window_clock() -> None:
 
     opens = dt.datetime(2026, 1, 1, 12, 0, tzinfo=dt.UTC)
     assert window_text(view(opens.timestamp() + 3725, opens, None)) == (
-        "T+01:02:05 since window opened")
-    assert window_text(view(opens.timestamp() - 60, opens, None)) == "T-00:01:00 to window"
-    assert window_text(view(130.0, None, 100.0)) == "watching 00:00:30"
+        "T+1h02m since window opened")
+    assert window_text(view(opens.timestamp() + 59, opens, None)) == "T+0m since window opened"
+    assert window_text(view(opens.timestamp() - 125, opens, None)) == "T-2m to window"
+    assert window_text(view(opens.timestamp() - 60, opens, None)) == "T-1m to window"
+    assert window_text(view(opens.timestamp() - 45.5, opens, None)) == "T-45s to window"
+    assert window_text(view(130.0, None, 100.0)) == "watching <1m"
+    assert window_text(view(100.0 + 754, None, 100.0)) == "watching 12m"

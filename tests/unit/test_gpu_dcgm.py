@@ -6,11 +6,13 @@ is a stand-in that returns given series or raises the PromError a real one would
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from cockpit.model import Series
 from cockpit.sources.gpu import GpuSource, build_gpu_source
-from cockpit.sources.gpu_dcgm import FIELDS, MIB, DcgmReader, selector_expr
+from cockpit.sources.gpu_dcgm import FIELDS, MIB, DcgmReader, fields_expr, selector_expr
 from cockpit.sources.gpu_model import GpuReadError
 from cockpit.sources.prom_api import UNREACHABLE, PromError
 from tests.support.gpu import END, dcgm_openmetrics, fleet_2x8
@@ -25,10 +27,16 @@ class StubClient:
         self.asked: list[tuple[str, float | None]] = []
 
     async def query(self, expr: str, time: float | None = None) -> list[Series]:
+        """A bare metric's series; for `{__name__=~"A|B"}`, each named metric's, with
+        its `__name__`, as Prometheus answers."""
         self.asked.append((expr, time))
         if self.error:
             raise self.error
-        return self.answers.get(expr.split("{")[0], [])
+        named = re.match(r'\{__name__=~"([^"]*)"', expr)
+        if named is None:
+            return self.answers.get(expr.split("{")[0], [])
+        return [Series({"__name__": m, **x.labels}, x.value)
+                for m in named.group(1).split("|") for x in self.answers.get(m, [])]
 
     async def close(self) -> None:
         pass
@@ -79,14 +87,15 @@ def test_node_label_and_fallbacks():
     assert r._key({"instance": "10.0.0.1:9400", "device": "nvidia5"}) == ("10.0.0.1:9400", "5")
 
 
-async def test_reader_asks_every_field_at_the_given_time():
-    client = StubClient({"DCGM_FI_DEV_GPU_UTIL": [s(50, gpu="0", Hostname="a")]})
+async def test_reader_asks_every_field_in_one_query_at_the_given_time():
+    client = StubClient({"DCGM_FI_DEV_GPU_UTIL": [s(50, gpu="0", Hostname="a")],
+                         "DCGM_FI_DEV_GPU_TEMP": [s(61, gpu="0", Hostname="a")]})
     reader = DcgmReader(client, selector='job="dcgm-exporter"')
     gpus = await reader.read(time=END)
-    assert [g.util for g in gpus] == [0.5]
-    assert sorted(client.asked) == sorted(
-        (f'{m}{{job="dcgm-exporter"}}', END) for m in FIELDS.values()
-    )
+    assert [(g.util, g.temp) for g in gpus] == [(0.5, 61)]
+    names = "|".join(FIELDS.values())
+    assert client.asked == [(f'{{__name__=~"{names}", job="dcgm-exporter"}}', END)]
+    assert fields_expr("") == f'{{__name__=~"{names}"}}'
 
 
 async def test_prometheus_error_becomes_one_gpu_read_error():

@@ -191,17 +191,21 @@ class Evaluator:
         name = m.group("metric")
         if name is None:
             name_eq = [v for lbl, op, v in matchers if lbl == "__name__" and op == "="]
-            if not name_eq:
+            if name_eq:
+                name = name_eq[0]
+            elif not any(not matches([mt], {}) for mt in matchers):
                 raise QueryError("vector selector must contain at least one non-empty matcher")
-            name = name_eq[0]
-        fn = self.table.metrics.get(name)
-        if fn is None:
-            return []  # an unknown metric: Prometheus answers an empty vector
+        # `{__name__=~"a|b"}` (one query for several metrics): every metric it matches.
+        names = [name] if name is not None else list(self.table.metrics)
         out = []
-        for labels, value in fn(t):
-            full = {"__name__": name, **labels}
-            if matches(matchers, full):
-                out.append((full, value))
+        for metric in names:
+            fn = self.table.metrics.get(metric)
+            if fn is None:
+                continue  # an unknown metric: Prometheus answers an empty vector
+            for labels, value in fn(t):
+                full = {"__name__": metric, **labels}
+                if matches(matchers, full):
+                    out.append((full, value))
         return _clean(out)
 
 

@@ -94,6 +94,12 @@ class Changes:
     def __bool__(self) -> bool:
         return bool(self.sources or self.kinds or self.clock or self.all)
 
+    def beyond_progress(self) -> bool:
+        """Anything but a source's progress between samples (the ASR probe streaming,
+        several times a second), which only that source's pane draws: what a pane that
+        shows every source (the checklist, the verdict) redraws on."""
+        return self.all or self.clock or bool(self.kinds - {"progress"})
+
 
 def format_age(seconds: float | None) -> str:
     """Compact age: 4s, 2m05s, 1h02m."""

@@ -73,7 +73,7 @@ class ChecklistPane(TablePane):
         yield CockpitTable(self.COLUMNS, id=f"{self.id}-table" if self.id else None)
 
     def wants(self, changes: Changes) -> bool:
-        return True  # ages move every second; the table diff keeps it cheap
+        return changes.beyond_progress()  # ages move with the clock
 
     def on_resize(self) -> None:
         self._state_width = 0
@@ -114,20 +114,35 @@ class ChecklistPane(TablePane):
         widths = self._widths([i for _, items in found for i in items])
         self.table.fit({k: widths[k] for k in ("item", "state", "age", "owner", "by")})
         rows: list[Row] = []
+        fit = (widths["item"], widths["state"], widths["owner"], widths["by"])
+        cache: dict[str, tuple[tuple, tuple[Text, ...]]] = getattr(self, "_row_cache", {})
+        kept: dict[str, tuple[tuple, tuple[Text, ...]]] = {}
         for title, items in found:
-            rows.append((f"section:{title}", (
-                plain("§", "bold"), plain(title, "bold underline"),
-                Text(), Text(), Text(), Text())))
+            key = f"section:{title}"
+            shown = cache.get(key)
+            if shown is None:
+                shown = ((), (plain("§", "bold"), plain(title, "bold underline"),
+                              Text(), Text(), Text(), Text()))
+            kept[key] = shown
+            rows.append((key, shown[1]))
             for item, status, text, state, age, owner, by in items:
-                mark, style = MARK.get(status, ("?", "yellow"))
-                rows.append((f"item:{item.item_id}", (
-                    plain(mark, style),
-                    plain(cut(text, widths["item"]), "" if item.required else "dim"),
-                    plain(cut(state, widths["state"]), style if status != Status.PASS else ""),
-                    plain(age, "dim"),
-                    plain(cut(owner, widths["owner"]), "dim"),
-                    plain(cut(by, widths["by"]), "dim"),
-                )))
+                key = f"item:{item.item_id}"
+                look = (status, text, state, age, owner, by, item.required, fit)
+                shown = cache.get(key)
+                if shown is None or shown[0] != look:  # the same look: the same cells
+                    mark, style = MARK.get(status, ("?", "yellow"))
+                    shown = (look, (
+                        plain(mark, style),
+                        plain(cut(text, widths["item"]), "" if item.required else "dim"),
+                        plain(cut(state, widths["state"]),
+                              style if status != Status.PASS else ""),
+                        plain(age, "dim"),
+                        plain(cut(owner, widths["owner"]), "dim"),
+                        plain(cut(by, widths["by"]), "dim"),
+                    ))
+                kept[key] = shown
+                rows.append((key, shown[1]))
+        self._row_cache = kept  # rows filtered out or gone are dropped
         return rows
 
     def _widths(self, items: list[tuple]) -> dict[str, int]:

@@ -46,7 +46,7 @@ class HttpPane(Pane):
         return bool(self.sources(engine))
 
     def wants(self, changes: Changes) -> bool:
-        return True  # ages move; a handful of rows
+        return changes.beyond_progress()  # ages move with the clock
 
     def compose_body(self) -> ComposeResult:
         yield CockpitTable(self.COLUMNS)

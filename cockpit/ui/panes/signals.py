@@ -216,7 +216,7 @@ class SignalsPane(Pane):
         yield Static(id="signals-body", markup=False)
 
     def wants(self, changes: Changes) -> bool:
-        return True  # ages move; one small widget
+        return changes.beyond_progress()  # ages move with the clock
 
     def on_resize(self) -> None:
         self.redraw()

@@ -48,6 +48,7 @@ class CockpitTable(DataTable):
         self._columns = list(columns)
         self._keys: list[str] = []
         self._sigs: dict[str, tuple[tuple[str, str], ...]] = {}
+        self._cells: dict[str, tuple[Text, ...]] = {}  # the cells last shown, by row key
 
     # DataTable's render caches are keyed on its update count, which every changed cell
     # bumps: entries of earlier counts never hit again, yet stay until the cache is full
@@ -83,6 +84,7 @@ class CockpitTable(DataTable):
         """After adding/removing/sorting rows directly: re-read the row order."""
         self._keys = [str(row.key.value) for row in self.ordered_rows]
         self._sigs = {k: v for k, v in self._sigs.items() if k in set(self._keys)}
+        self._cells = {}
 
     def _set_cell(self, row_key: str, column_key: str, cell: Text) -> None:
         """Change one cell and repaint only its row (DataTable.update_cell repaints the
@@ -114,6 +116,9 @@ class CockpitTable(DataTable):
         col_keys = [k for _, k in self._columns]
         if keys == self._keys:
             for key, cells in rows:
+                if cells is self._cells.get(key):
+                    continue  # the very cells shown last time (a pane that caches its rows)
+                self._cells[key] = cells
                 sig = tuple(cell_sig(c) for c in cells)
                 old = self._sigs.get(key)
                 if sig == old:
@@ -127,6 +132,7 @@ class CockpitTable(DataTable):
         self.clear()
         self._keys = keys
         self._sigs = {k: tuple(cell_sig(c) for c in cells) for k, cells in rows}
+        self._cells = dict(rows)
         for key, cells in rows:
             self.add_row(*cells, key=key)
         if current in self._sigs:

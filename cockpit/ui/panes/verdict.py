@@ -44,21 +44,28 @@ def big(word: str) -> list[str]:
     return [" ".join(FONT.get(ch, ["    "] * 3)[row] for ch in word) for row in range(3)]
 
 
-def hms(seconds: float) -> str:
+def span(seconds: float) -> str:
+    """Minutes: 12m, 1h02m. The window clock moves once a minute, not every second: a
+    ticking second cost a repaint of the screen each second (CPU, bytes over SSH) and
+    tells a captain nothing the minute does not."""
     s = int(abs(seconds))
-    return f"{s // 3600:02d}:{(s % 3600) // 60:02d}:{s % 60:02d}"
+    return f"{s // 3600}h{(s % 3600) // 60:02d}m" if s >= 3600 else f"{s // 60}m"
 
 
 def window_text(view: VerdictView) -> str:
-    """T+HH:MM:SS since the launch window opened (or T-... before it; or since start)."""
+    """T+1h02m since the launch window opened, or T-12m before it (seconds in its last
+    minute: T-45s); without a window, how long this cockpit has been watching."""
     opens = view.window_opens
     if opens is not None:
         if opens.tzinfo is None:
             opens = opens.astimezone()
         delta = view.at - opens.timestamp()
-        return f"T+{hms(delta)} since window opened" if delta >= 0 else f"T-{hms(delta)} to window"
+        if delta >= 0:
+            return f"T+{span(delta)} since window opened"
+        return f"T-{int(-delta)}s to window" if delta > -60 else f"T-{span(delta)} to window"
     if view.started_at is not None:
-        return f"watching {hms(view.at - view.started_at)}"
+        watched = view.at - view.started_at
+        return f"watching {span(watched)}" if watched >= 60 else "watching <1m"
     return ""
 
 
@@ -114,7 +121,7 @@ class VerdictPane(Pane):
         self.redraw()
 
     def wants(self, changes: Changes) -> bool:
-        return True  # the clock moves every second, and it is one small widget
+        return changes.beyond_progress()  # ages move with the clock
 
     def view_of(self, engine: Engine) -> VerdictView:
         return engine.verdict_view()
