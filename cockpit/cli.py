@@ -48,6 +48,10 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args_in = sys.argv[1:] if argv is None else argv
+    if args_in[:1] == ["run"]:
+        from cockpit.startup import pause_gc
+
+        pause_gc()  # until the screen's first frame (cockpit/startup.py)
     parser = build_parser(args_in[0] if args_in and args_in[0] in COMMANDS else None)
     args = parser.parse_args(args_in)
     try:

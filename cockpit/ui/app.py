@@ -32,6 +32,7 @@ from textual.widgets import ContentSwitcher, Static
 
 from cockpit.layout import Layout
 from cockpit.model import Event, VerdictKind
+from cockpit.startup import resume_gc
 from cockpit.ui.keys import APP_BINDINGS, active_keys, hint_list
 from cockpit.ui.panes import pane_class
 from cockpit.ui.panes.base import Changes, Pane, update_if_changed
@@ -229,6 +230,7 @@ class CockpitApp(App[int]):
             # After the first frame: sources' clients (TLS contexts, ...) cost CPU at start.
             self.call_after_refresh(self.run_worker, self._start_engine(), group="engine",
                                     exit_on_error=False)
+        self.call_after_refresh(resume_gc)  # paused by `cockpit run` until now (startup.py)
         self.set_interval(FLUSH_EVERY, self._apply_urgent)
         # The sources sample on a grid of whole seconds (engine/running.py, until_next):
         # the clock's pass half a second after it shows what they brought in one repaint.

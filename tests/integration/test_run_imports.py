@@ -2,7 +2,8 @@
 source configured): on the demo's config, in a real terminal, once every source has had
 its first say, none of the packages it has no use for is loaded. Each of these came in
 through a library's own imports (httpx's CLI, the kubernetes client's OIDC and proxy
-helpers) or would with a store or bus the demo does not use."""
+helpers) or would with a store or bus the demo does not use. Also: the garbage
+collector, paused while the screen starts (cockpit/startup.py), is back by then."""
 
 from __future__ import annotations
 
@@ -32,13 +33,14 @@ NOT_LOADED = {
 
 # Runs `cockpit run ...` and, once every source has sampled, writes the loaded modules.
 PROBE = """
-import json, os, sys, threading, time
+import gc, json, os, sys, threading, time
 import cockpit.ui.app as app_mod
 from cockpit.cli import main
-apps = []
+apps, gc_at_start = [], []
 real_init = app_mod.CockpitApp.__init__
 def init(self, *args, **kwargs):
     real_init(self, *args, **kwargs)
+    gc_at_start.append(gc.isenabled())
     apps.append(self)
 app_mod.CockpitApp.__init__ = init
 def watch():
@@ -47,7 +49,8 @@ def watch():
     engine = apps[0].engine
     while not all(s.name in engine._sampled for s in engine.sources):
         time.sleep(0.1)
-    out = {"sources": sorted(s.name for s in engine.sources), "modules": sorted(sys.modules)}
+    out = {"sources": sorted(s.name for s in engine.sources), "modules": sorted(sys.modules),
+           "gc": [gc_at_start[0], gc.isenabled()]}
     with open(os.environ["PROBE_OUT"], "w") as f:
         json.dump(out, f)
     os._exit(0)
@@ -81,3 +84,5 @@ def test_a_watching_cockpit_loads_nothing_it_does_not_use(tmp_path: Path) -> Non
     assert "httpx" in loaded and "kubernetes" in loaded and "textual" in loaded
     unwanted = {pkg: why for pkg, why in NOT_LOADED.items() if pkg in loaded}
     assert not unwanted, f"loaded by a watching cockpit: {unwanted}"
+    # the garbage collector paused while the screen starts, back once it has drawn
+    assert got["gc"] == [False, True]
