@@ -6,8 +6,33 @@ inside the branch that needs them, so a config without Kubernetes never loads it
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import sys
+from types import ModuleType
+
 from cockpit.config import LaunchConfig, TlsConfig
 from cockpit.model import Source
+
+
+def deferred(name: str) -> ModuleType:
+    """Module `name`, run on first use of one of its names (`importlib.util.LazyLoader`).
+
+    The screen builds its sources before the first frame but they make no request
+    until after it: httpx (~20 ms of import, issue 14) can wait until then. Hold the
+    module this returns (`httpx = deferred("httpx")`): an `import httpx` statement looks
+    into it and runs it at once (as does anyone else's, which is fine). A module
+    imported before is returned as it is."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None:
+        return importlib.import_module(name)  # not there: the import error, now
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def build_sources(config: LaunchConfig) -> list[Source]:

@@ -18,9 +18,14 @@ any body is read.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
+from cockpit.sources import deferred
+
+if TYPE_CHECKING:
+    import httpx
+else:
+    httpx = deferred("httpx")  # runs on first use, after the first frame (sources/__init__)
 
 # Defaults for the callers: a health endpoint answers a few KB; a Prometheus answer
 # that a gate can use is far under 8 MiB (~100k series): more is a query to aggregate.

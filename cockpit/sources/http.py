@@ -28,19 +28,23 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urljoin
-
-import httpx
 
 from cockpit.config import MAX_BODY_FILE, HttpCheck, read_secret
 from cockpit.model import Reading, now
 from cockpit.redact import redact, register_secret
+from cockpit.sources import deferred
 from cockpit.sources.bounded_http import HEALTH_MAX_BYTES, TooLarge, TooSlow
 from cockpit.sources.bounded_http import fetch as bounded_fetch
 from cockpit.sources.http_view import HttpView, http_view
 from cockpit.sources.ssl_contexts import httpx_context
 from cockpit.views import ViewContext
+
+if TYPE_CHECKING:
+    import httpx
+else:
+    httpx = deferred("httpx")  # runs on first use, after the first frame (sources/__init__)
 
 _MISSING = object()
 

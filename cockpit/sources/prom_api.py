@@ -14,14 +14,18 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from cockpit.model import Series
 from cockpit.redact import redact, register_credentials, register_secret
+from cockpit.sources import deferred
 from cockpit.sources.bounded_http import API_MAX_BYTES, TooLarge, TooSlow, fetch
 from cockpit.sources.ssl_contexts import httpx_context
+
+if TYPE_CHECKING:
+    import httpx
+else:
+    httpx = deferred("httpx")  # runs on first use, after the first frame (sources/__init__)
 
 # More series than this in one answer is a query to aggregate, not one to gate on.
 MAX_SERIES = 20_000

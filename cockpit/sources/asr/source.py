@@ -7,17 +7,19 @@ import asyncio
 import contextlib
 from collections import deque
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cockpit.config import AsrProbeConfig
 from cockpit.model import Event, EventKind, Reading, Severity
 from cockpit.redact import redact
 from cockpit.sources.asr.clip import AudioFormatError, Clip, load_clip
-from cockpit.sources.asr.probe import ProgressCallback, run_probe
 from cockpit.sources.asr.result import ProbeProgress, ProbeResult
 from cockpit.sources.asr.view import AsrDetail, AsrView
 from cockpit.sources.asr.wer import word_diff
 from cockpit.views import ViewContext
+
+if TYPE_CHECKING:
+    from cockpit.sources.asr.probe import ProgressCallback
 
 SIGNALS = ("asr.ok", "asr.wer", "asr.first_partial", "asr.final_latency", "asr.connect")
 # ------------------------------------------------------------------ the source
@@ -75,6 +77,10 @@ class AsrProbeSource:
                         self.config.sample_rate,
                         self.config.protocol,
                     )
+            # the WebSocket client (websockets: ~15 ms of import) loads with the first run,
+            # after the screen's first frame (issue 14)
+            from cockpit.sources.asr.probe import run_probe
+
             result = await run_probe(
                 self.config, clip=self._clip, on_progress=self._on_progress
             )
