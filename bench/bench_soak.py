@@ -20,6 +20,12 @@ hours would bring at the config's intervals, since a loaded machine may not keep
 Budgets (issue 14): RSS growth over the watch < 10 MB, and flat over the last two
 hours (< 2 MB). Environment: BENCH_SOAK_SPEED (default 60: 8 h in 8 min),
 BENCH_SOAK_HOURS (8). Exit 1 when a budget is missed.
+
+To find what a budget miss is made of, BENCH_SOAK_GROWERS=1 prints at every mark what grew
+since the start and since the last mark: objects by type (gc: count and bytes), pymalloc's
+arenas and glibc malloc's heaps (cheap, a second or so per mark). BENCH_SOAK_GROWERS=tN
+(e.g. t6) adds tracemalloc diffs by traceback of N frames: slow (the cockpit falls behind
+the simulated clock) and its snapshots add to RSS, so for finding growers, not the figures.
 """
 
 from __future__ import annotations
@@ -46,6 +52,8 @@ if str(ROOT) not in sys.path:
 
 SPEED = float(os.environ.get("BENCH_SOAK_SPEED", "60"))
 HOURS = int(os.environ.get("BENCH_SOAK_HOURS", "8"))
+GROWERS = os.environ.get("BENCH_SOAK_GROWERS", "")  # "", "1" (cheap) or "tN" (tracemalloc)
+TOP = 12  # growers printed per mark
 GROWTH_BUDGET_MB = 10.0
 FLAT_BUDGET_MB = 2.0
 FLOOR = 0.05  # s: the engine's shortest sleep between samples
@@ -113,6 +121,178 @@ def run_sims(speed: float) -> int:
     finally:
         demo.stop()
     return 0
+
+
+# ------------------------------------------------------------------ what grows (opt-in)
+
+
+def heap_mb() -> dict[str, float]:
+    """Where RSS lives besides the interpreter's code: pymalloc's arenas (objects up to
+    512 bytes) and glibc malloc's heaps (bigger objects, C libraries), in MB."""
+    import ctypes
+    import tempfile as tf
+
+    saved, out = os.dup(2), tf.TemporaryFile()
+    try:  # _debugmallocstats writes to the C stderr
+        sys.stderr.flush()
+        os.dup2(out.fileno(), 2)
+        sys._debugmallocstats()
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+    out.seek(0)
+    stats = {}
+    for line in out.read().decode(errors="replace").splitlines():
+        key, _, value = line.rpartition("=")
+        if key.strip().startswith("#") or " arenas * " in key:
+            stats[key.strip(" #")] = value.strip().replace(",", "")
+    found: dict[str, float] = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("RssAnon", "RssFile"):  # file: code and data pages of the libraries
+            found[key] = int(value.split()[0]) * 1024 / 1e6
+    arenas = next((k for k in stats if " arenas * " in k), None)
+    if arenas:
+        found["pymalloc arenas"] = int(stats[arenas]) / 1e6
+    for key, name in (("bytes in allocated blocks", "pymalloc in use"),
+                      ("bytes in available blocks", "pymalloc free in pools")):
+        if key in stats:
+            found[name] = int(stats[key]) / 1e6
+
+    class MallInfo2(ctypes.Structure):
+        _fields_ = [(n, ctypes.c_size_t) for n in (
+            "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost"
+            .split())]
+
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallinfo2.restype = MallInfo2
+        m = libc.mallinfo2()
+    except (OSError, AttributeError):
+        return found
+    found |= {"malloc heap": m.arena / 1e6, "malloc in use": m.uordblks / 1e6,
+              "malloc free": m.fordblks / 1e6, "malloc mmapped": m.hblkhd / 1e6}
+    return found
+
+
+def malloc_arenas() -> list[tuple[str, float, float]]:
+    """glibc's heaps one by one (the main one, then one per thread that allocated):
+    system bytes and free bytes inside each, from malloc_info's XML."""
+    import ctypes
+    import tempfile as tf
+    import xml.etree.ElementTree as ET
+
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        info = libc.malloc_info
+    except (OSError, AttributeError):
+        return []
+    libc.fopen.restype = ctypes.c_void_p
+    libc.fopen.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
+    info.argtypes = [ctypes.c_int, ctypes.c_void_p]
+    libc.fclose.argtypes = [ctypes.c_void_p]
+    with tf.NamedTemporaryFile(suffix=".xml") as out:
+        fp = libc.fopen(out.name.encode(), b"w")
+        if not fp:
+            return []
+        info(0, fp)
+        libc.fclose(fp)
+        root = ET.parse(out.name).getroot()
+    found = []
+    for heap in root.findall("heap"):
+        system = sum(int(e.get("size", 0)) for e in heap.findall("system[@type='current']"))
+        free = sum(int(e.get("size", 0)) for e in heap.findall("total"))
+        found.append((heap.get("nr", "?"), system / 1e6, free / 1e6))
+    return found
+
+
+def _site(traceback: Any) -> str:
+    """The newest frame in the cockpit's own code (else the newest frame's file)."""
+    for frame in reversed(traceback):
+        if "/cockpit/" in frame.filename and "/site-packages/" not in frame.filename:
+            return f"{frame.filename.rpartition('/cockpit/')[2]}:{frame.lineno}"
+    newest = traceback[-1] if len(traceback) else None
+    return f"({Path(newest.filename).name})" if newest else "?"
+
+
+class Growth:
+    """What grew between marks: gc object counts and sizes by type, the allocators'
+    totals (cheap), and with `frames` tracemalloc snapshots diffed by traceback (slow:
+    the cockpit falls behind the simulated clock, and snapshots add to RSS)."""
+
+    def __init__(self, frames: int) -> None:
+        self.tm: Any = None
+        self.frames = frames
+        if frames:
+            import tracemalloc
+
+            self.tm = tracemalloc
+            tracemalloc.start(frames)
+        self.first: Any = None
+        self.last: Any = None
+        self.first_types: dict[str, tuple[int, int]] = {}
+        self.last_types: dict[str, tuple[int, int]] = {}
+        self.first_heap: dict[str, float] = {}
+        self.last_heap: dict[str, float] = {}
+
+    def snapshot(self) -> Any:
+        tm = self.tm
+        return tm.take_snapshot().filter_traces((
+            tm.Filter(False, tm.__file__), tm.Filter(False, "<frozen importlib._bootstrap*"),
+            tm.Filter(False, "<unknown>"), tm.Filter(False, __file__)))
+
+    @staticmethod
+    def types() -> dict[str, tuple[int, int]]:
+        """Objects the gc tracks, by type: (count, bytes of the objects themselves)."""
+        found: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0])
+        for obj in gc.get_objects():
+            entry = found[type(obj).__qualname__]
+            entry[0] += 1
+            entry[1] += sys.getsizeof(obj, 0)
+        return {k: (n, b) for k, (n, b) in found.items()}
+
+    @staticmethod
+    def _types_delta(new: dict[str, tuple[int, int]], old: dict[str, tuple[int, int]]) -> str:
+        delta = {k: (n - old.get(k, (0, 0))[0], b - old.get(k, (0, 0))[1])
+                 for k, (n, b) in new.items()}
+        top = sorted(delta.items(), key=lambda kv: -kv[1][1])[:TOP]
+        return ", ".join(f"{k} {n:+} ({b / 1e3:+.0f} KB)" for k, (n, b) in top if b > 0)
+
+    def report(self, label: str) -> None:
+        types, heap = self.types(), heap_mb()
+        print("    heap: " + ", ".join(f"{k} {v:.1f}" for k, v in heap.items()), flush=True)
+        print("    malloc's heaps (system/free MB): " + ", ".join(
+            f"{nr}: {system:.1f}/{free:.1f}" for nr, system, free in malloc_arenas()))
+        snap = self.snapshot() if self.tm is not None else None
+        if self.tm is not None:
+            traced, peak = self.tm.get_traced_memory()
+            print(f"    traced {traced / 1e6:.1f} MB (peak {peak / 1e6:.1f})")
+        if not self.first_types:
+            self.first, self.first_types, self.first_heap = snap, types, heap
+        else:
+            for what, old, old_types, old_heap in (
+                    ("since start", self.first, self.first_types, self.first_heap),
+                    ("since last mark", self.last, self.last_types, self.last_heap)):
+                print(f"    grew {what}: " + ", ".join(
+                    f"{k} {v - old_heap.get(k, 0):+.2f}" for k, v in heap.items()))
+                print("      objects: " + self._types_delta(types, old_types))
+                if snap is None:
+                    continue
+                diffs = snap.compare_to(old, "traceback")
+                total = sum(d.size_diff for d in diffs)
+                print(f"      traced {total / 1e6:+.2f} MB; by the cockpit's line that caused it:")
+                by_site: collections.Counter[str] = collections.Counter()
+                for d in diffs:
+                    by_site[_site(d.traceback)] += d.size_diff
+                for site, size in by_site.most_common(TOP):
+                    print(f"      {size / 1e3:+9.1f} KB  {site}")
+                print("      top by traceback (where allocated < callers):")
+                for d in diffs[:TOP]:
+                    frames = [f"{Path(f.filename).name}:{f.lineno}" for f in reversed(d.traceback)]
+                    print(f"      {d.size_diff / 1e3:+9.1f} KB {d.count_diff:+7} blocks  "
+                          + " < ".join(frames))
+        self.last, self.last_types, self.last_heap = snap, types, heap
+        print(flush=True)
 
 
 # ------------------------------------------------------------------ the cockpit under soak
@@ -188,6 +368,7 @@ async def soak(config: Path, store: Path, speed: float, hours: int) -> dict[str,
     app._apply_changes = counted_apply  # type: ignore[method-assign]
     hour = 3600.0 / speed
     marks: list[dict[str, Any]] = []
+    growth = Growth(int(GROWERS[1:] or 1) if GROWERS.startswith("t") else 0) if GROWERS else None
 
     def mark(label: str, t0: float) -> None:
         gc.collect()
@@ -201,6 +382,8 @@ async def soak(config: Path, store: Path, speed: float, hours: int) -> dict[str,
         print(f"  {label:>8}: RSS {m['rss_mb']:6.1f} MB, event log {m['log_bytes'] / 1e6:6.2f} MB "
               f"({m['events']} events), {m['readings']} readings, {m['repaints']} repaints",
               flush=True)
+        if growth is not None:
+            growth.report(label)
 
     async with app.run_test(size=(200, 60)) as pilot:
         async def clock() -> None:
