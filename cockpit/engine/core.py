@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -20,6 +19,7 @@ from cockpit.checklist import Checklist, fold_ticks, load_checklist
 from cockpit.config import LaunchConfig
 from cockpit.engine.actions import OperatorActions
 from cockpit.engine.change import Change
+from cockpit.engine.history import PointRing
 from cockpit.engine.judging import Judging
 from cockpit.engine.running import SourceRunning
 from cockpit.engine.team import Team
@@ -68,7 +68,7 @@ class Engine(SourceRunning, Judging, EngineViews, OperatorActions, Team):
         self._source_error: dict[str, str | None] = {}
         self.store_error: str | None = None  # the event log's last failure, None when fine
         self._sampled: set[str] = set()
-        self._history: dict[str, deque[tuple[float, float]]] = {}
+        self._history: dict[str, PointRing] = {}  # numeric signals' last points
         self._subscribers: list[Callable[[Change], None]] = []
         self._tasks: list[asyncio.Task] = []
         self._ticks = fold_ticks(store.events(kinds=[EventKind.TICK, EventKind.UNTICK]))

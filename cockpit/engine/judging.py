@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import fnmatch
 import uuid
-from collections import deque
 from collections.abc import Iterable
 
 from cockpit.checklist import item_state
 from cockpit.engine.change import BLIND_ITEM, HISTORY_POINTS, Change
+from cockpit.engine.history import PointRing
 from cockpit.engine.running import _patterns
 from cockpit.model import (
     Event,
@@ -43,16 +43,18 @@ class Judging:
                 self._source_of[reading.name] = source
                 self._readings_of.setdefault(source.name, {})[reading.name] = reading
             if reading.has_data and isinstance(reading.value, int | float):
-                hist = self._history.setdefault(reading.name, deque(maxlen=HISTORY_POINTS))
-                if not hist or reading.at > hist[-1][0]:
-                    hist.append((reading.at, float(reading.value)))
+                hist = self._history.get(reading.name)
+                if hist is None:
+                    hist = self._history[reading.name] = PointRing(HISTORY_POINTS)
+                hist.append(reading.at, float(reading.value))
             changed = True
             self._notify(Change("reading", reading))
         if changed:
             self._evaluate()
 
     def history(self, name: str) -> list[tuple[float, float]]:
-        return list(self._history.get(name, ()))
+        hist = self._history.get(name)
+        return hist.points() if hist is not None else []
 
     def stale_bound(self, name: str) -> float | None:
         source = self._source_of.get(name)

@@ -9,9 +9,9 @@ import contextlib
 import dataclasses
 import logging
 import math
-from collections import deque
 
 from cockpit.engine.change import HISTORY_POINTS, Change
+from cockpit.engine.history import PointRing
 from cockpit.model import Event, EventKind, Reading, Severity, Source, Verdict
 from cockpit.redact import redact
 
@@ -25,6 +25,9 @@ class SourceRunning:
 
     async def start(self) -> None:
         """Start every source on its own timer, and the staleness clock."""
+        from cockpit import allocator
+
+        allocator.settle()  # a watch runs for hours: see allocator.py
         self.started_at = self.clock()
         self._attach_store()
         self.record(Event(EventKind.SESSION, f"{self.author} started watching",
@@ -94,7 +97,7 @@ class SourceRunning:
                     continue
                 points = history(pattern) or []
                 if points:
-                    self._history[pattern] = deque(points[-HISTORY_POINTS:], HISTORY_POINTS)
+                    self._history[pattern] = PointRing(HISTORY_POINTS, points)
 
     async def _run(self, source: Source) -> None:
         try:
