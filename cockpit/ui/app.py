@@ -235,11 +235,16 @@ class CockpitApp(App[int]):
         # The sources sample on a grid of whole seconds (engine/running.py, until_next):
         # the clock's pass half a second after it shows what they brought in one repaint.
         self.set_timer((CLOCK_PHASE - time.monotonic()) % 1.0, self._start_clock)
-        from cockpit.ui.screens.rollback import recover
-
-        recover(self)  # a rollback started before a restart: follow it, log its outcome once
+        # A rollback started before a restart: follow it, log its outcome once; after the
+        # first frame (the rollback service, its journal, the dialog's RichLog: ~20 ms).
+        self.call_after_refresh(self._recover_rollback)
         self._focus_first()
         self._apply_changes()
+
+    def _recover_rollback(self) -> None:
+        from cockpit.ui.screens.rollback import recover
+
+        recover(self)
 
     async def _start_engine(self) -> None:
         try:

@@ -3,7 +3,9 @@ source configured): on the demo's config, in a real terminal, once every source 
 its first say, none of the packages it has no use for is loaded. Each of these came in
 through a library's own imports (httpx's CLI, the kubernetes client's OIDC and proxy
 helpers) or would with a store or bus the demo does not use. Also: the garbage
-collector, paused while the screen starts (cockpit/startup.py), is back by then."""
+collector, paused while the screen starts (cockpit/startup.py), is back by then; and
+what the first frame does not need (the sources' clients, the rollback service and
+dialog) was not loaded when it was drawn (issue 14: first frame)."""
 
 from __future__ import annotations
 
@@ -31,6 +33,10 @@ NOT_LOADED = {
     "boto3": "an ECS rollback target; the demo's is helm",
 }
 
+# loaded once the screen is up, not before its first frame (issue 14: first frame)
+LATER = ["httpx._client", "websockets.asyncio.client", "cockpit.sources.asr.probe",
+         "cockpit.rollback.service", "cockpit.ui.screens.rollback", "textual.widgets._rich_log"]
+
 # Runs `cockpit run ...` and, once every source has sampled, writes the loaded modules.
 PROBE = """
 import gc, json, os, sys, threading, time
@@ -43,6 +49,12 @@ def init(self, *args, **kwargs):
     gc_at_start.append(gc.isenabled())
     apps.append(self)
 app_mod.CockpitApp.__init__ = init
+real_mount = app_mod.CockpitApp.on_mount
+at_first_frame = []
+async def on_mount(self):
+    await real_mount(self)  # what is loaded when the first frame is drawn, just after this
+    at_first_frame.extend(sorted(set(sys.modules) & set(json.loads(os.environ["LATER"]))))
+app_mod.CockpitApp.on_mount = on_mount
 def watch():
     while not apps:
         time.sleep(0.1)
@@ -50,7 +62,7 @@ def watch():
     while not all(s.name in engine._sampled for s in engine.sources):
         time.sleep(0.1)
     out = {"sources": sorted(s.name for s in engine.sources), "modules": sorted(sys.modules),
-           "gc": [gc_at_start[0], gc.isenabled()]}
+           "gc": [gc_at_start[0], gc.isenabled()], "at_first_frame": at_first_frame}
     with open(os.environ["PROBE_OUT"], "w") as f:
         json.dump(out, f)
     os._exit(0)
@@ -67,7 +79,7 @@ def test_a_watching_cockpit_loads_nothing_it_does_not_use(tmp_path: Path) -> Non
         config = demo.config()
         out = tmp_path / "modules.json"
         term = PtyApp([sys.executable, "-c", PROBE, "run", str(config), "--layout", "launch"],
-                      120, 40, env={"PROBE_OUT": str(out)})
+                      120, 40, env={"PROBE_OUT": str(out), "LATER": json.dumps(LATER)})
         try:
             term.wait(90)
         finally:
@@ -86,3 +98,5 @@ def test_a_watching_cockpit_loads_nothing_it_does_not_use(tmp_path: Path) -> Non
     assert not unwanted, f"loaded by a watching cockpit: {unwanted}"
     # the garbage collector paused while the screen starts, back once it has drawn
     assert got["gc"] == [False, True]
+    assert got["at_first_frame"] == [], "should load after the first frame"
+    assert set(LATER) <= set(got["modules"])  # and they did load, after it

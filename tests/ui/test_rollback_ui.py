@@ -151,7 +151,9 @@ async def test_a_restarted_cockpit_shows_the_running_rollback(tmp_path: Path, st
     app = CockpitApp(engine, layouts("compact"), start_engine=False)
     async with app.run_test(size=(80, 24)) as pilot:
         desk = app.rollback_desk
-        assert desk.stage == "running" and "rollback" in app.running_actions
+        # recovered right after the first frame (CockpitApp._recover_rollback)
+        await _until(pilot, lambda: desk.stage == "running" and "rollback" in app.running_actions,
+                     "the running rollback recovered")
         await pilot.press("R")
         await _until(pilot, lambda: "rollback RUNNING since" in screen_text(app), "running")
         assert "from revision 4 to 2" in screen_text(app)
