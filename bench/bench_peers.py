@@ -16,7 +16,11 @@ then for the release source).
   that cannot show its screen (no MariaDB), is reported as skipped with the reason.
 - The cockpit's first frame on the demo config (spawn until the verdict, checklist, pods
   and log are on screen) and key-to-screen latency (`j`/`k` on the checklist) while every
-  pane is live.
+  pane is live. The checkout's bytecode is compiled first (`compile_bytecode`), as any
+  installed copy has it (pip compiles a wheel's modules): an editable checkout under
+  PYTHONDONTWRITEBYTECODE=1 (set on some machines, this one included) would otherwise
+  compile every cockpit module's source at each start, ~0.07 s of CPU before the first
+  frame that no installed cockpit pays. The peers, installed by pip, have theirs.
 - The pods pane at scale: `cockpit run` with a verdict and the pods pane on the kube
   simulator with 5,000 pods and 100 pod changes/s, measured by the same harness.
 
@@ -312,8 +316,16 @@ def ratios(results: dict[str, dict[tuple[int, int], Measured]], names: list[str]
     return lines
 
 
+def compile_bytecode() -> None:
+    """The checkout's modules compiled to __pycache__, as installing them does (see the
+    module's docstring); py_compile writes them whatever PYTHONDONTWRITEBYTECODE says."""
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "cockpit")],
+                   check=True, stdout=subprocess.DEVNULL)
+
+
 def main() -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
+    compile_bytecode()
     started = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     report: dict = {"started": started, "warmup_s": WARMUP, "seconds": SECONDS,
                     "cpus": os.cpu_count(), "load_at_start": loadavg(), "runs": {}}
