@@ -199,3 +199,40 @@ async def test_two_launches_on_one_release_each_log_it(tmp_path: Path) -> None:
         [event] = source.drain_events()
         ids.append(event.id)
     assert ids[0] == ids[1] != ids[2]
+
+
+async def test_helm_status_is_read_again_only_when_the_release_moved(tmp_path: Path) -> None:
+    """`helm get metadata` every sample; `helm status` (description, manifest) only when
+    the metadata changed: each helm run is ~50-80 ms of CPU, every 30 s of a long watch."""
+    import sys
+
+    helm = real_helm()
+    state = HelmState(tmp_path / "releases.yaml")
+    state.save([revision(4, "deployed", "2.3.1", 4)])
+    wrapper = write_wrapper(tmp_path / "bin" / "helm", helm, state, tmp_path / "home")
+    calls = tmp_path / "calls"
+    counting = tmp_path / "bin" / "counting-helm"
+    counting.write_text(
+        f"#!{sys.executable}\nimport subprocess, sys\n"
+        f"open({str(calls)!r}, 'a').write(' '.join(sys.argv[1:3]) + '\\n')\n"
+        f"sys.exit(subprocess.run([{str(wrapper)!r}, *sys.argv[1:]]).returncode)\n")
+    counting.chmod(0o755)
+    source = ReleaseSource(ReleaseConfig(timeout=60),
+                           helm=HelmTarget(release="asr", namespace="asr", helm=str(counting)))
+
+    def ran() -> list[str]:
+        return calls.read_text().splitlines()
+
+    first = by_name(await source.sample())
+    assert ran() == ["get metadata", "status asr"]
+    again = by_name(await source.sample())
+    assert ran() == ["get metadata", "status asr", "get metadata"]
+    assert again["release.image.asr-worker"].value == "2.3.1", "the status read before stands"
+    assert again["release.revision"].detail == first["release.revision"].detail
+
+    rows = state.load()
+    rows[-1]["info"]["status"] = "superseded"
+    state.save([*rows, revision(5, "deployed", "2.4.0", 5)])
+    moved = by_name(await source.sample())
+    assert ran()[3:] == ["get metadata", "status asr"]
+    assert moved["release.image.asr-worker"].value == "2.4.0"
