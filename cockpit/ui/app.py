@@ -4,8 +4,8 @@ The app does no I/O of its own: it renders engine state and hands the operator's
 actions (tick, note, sample now) to the engine. Engine changes arrive through
 `engine.subscribe`; they are collected into a `Changes` and applied to the panes of
 the current layout, never while PAUSED: what the operator must see at once (a verdict,
-a source down or back, an event, the probe's progress) within a quarter of a second;
-new readings with the once-a-second pass that moves the ages, so a dozen sources
+a source down or back, an event) within a quarter of a second; new readings and a
+probe's progress with the once-a-second pass that moves the ages, so a dozen sources
 sampling at their own moments cost one repaint a second, not one each. Layouts are
 mounted once each, on first use, and switched by a ContentSwitcher, so switching does
 not leak widgets.
@@ -45,7 +45,9 @@ if TYPE_CHECKING:
 EVENT_BUFFER = 1000  # events kept for the log panes (bounded: hours cost what minutes do)
 FLUSH_EVERY = 0.25  # s: urgent changes are shown within this
 CLOCK_PHASE = 0.5  # s after each whole second of the monotonic clock: the 1 s pass
-URGENT = frozenset({"verdict", "status", "event", "progress"})  # not held for the clock
+# Not held for the clock. A probe's progress is (the bar moves once a second): at four
+# updates a second, a streaming probe was half of the screen's repaints (each ~3 ms).
+URGENT = frozenset({"verdict", "status", "event"})
 COMPACT_BELOW = (120, 35)  # columns, rows: a smaller terminal gets the compact layout
 
 
