@@ -77,6 +77,47 @@ def test_stale_reading_is_hold_never_go(tmp_path):
     assert engine.source_status("prom").state == "stale"
 
 
+def test_a_sample_that_says_again_what_was_known_is_not_judged_again(tmp_path):
+    """The checklist is re-judged when a value, an error or freshness changed, not for a
+    sample that repeats the last one (most samples of a steady launch): the item states
+    are the very same object, the verdict stands with a new time."""
+    engine, clock, _ = make(tmp_path)
+    engine.tick("signoff")
+    src = engine.sources[0]
+    engine.apply(readings(clock.t), src)
+    states, verdict = engine.item_states(), engine.verdict
+    clock.t += 5
+    engine.apply(readings(clock.t), src)
+    assert engine.item_states() is states, "re-judged a sample that changed nothing"
+    assert engine.verdict.kind == verdict.kind and engine.verdict.at == clock.t
+    clock.t += 5
+    engine.apply(readings(clock.t, err=0.021), src)  # a value moved: judged
+    assert engine.item_states() is not states and engine.verdict.kind == VerdictKind.NO_GO
+    states = engine.item_states()
+    clock.t += 5
+    engine.apply([Reading("prom", "error_rate", 0.021, clock.t, error="boom"),
+                  Reading("prom", "p95_latency", 0.3, clock.t)], src)  # an error: judged
+    assert engine.item_states() is not states and engine.verdict.kind == VerdictKind.HOLD
+
+
+def test_a_stale_reading_sampled_again_unchanged_is_judged_again(tmp_path):
+    """Freshness is part of the judgement: the same value after the reading went stale
+    (and before the clock re-judged) turns HOLD back to GO."""
+    engine, clock, _ = make(tmp_path)
+    engine.tick("signoff")
+    src = engine.sources[0]
+    engine.apply(readings(clock.t), src)
+    clock.t += 16
+    engine._evaluate()
+    assert engine.verdict.kind == VerdictKind.HOLD
+    engine.apply(readings(clock.t), src)
+    assert engine.verdict.kind == VerdictKind.GO
+    clock.t += 16  # stale again, the clock has not ticked yet: the sample sees it
+    engine.apply(readings(clock.t), src)
+    assert engine.verdict.kind == VerdictKind.GO and engine.item_states()["errors"].status == (
+        Status.PASS)
+
+
 def test_stale_failing_value_is_unknown_not_no_go(tmp_path):
     engine, clock, _ = make(tmp_path)
     engine.tick("signoff")
