@@ -106,6 +106,10 @@ class _Signal:
         for points in (self.history, *self.series_history.values()):
             while points and points[0][0] < cutoff:
                 points.popleft()
+        # A series gone for a whole window (a pod replaced, a version retired) goes too:
+        # with churning labels the empty ones piled up for the whole watch.
+        for key in [k for k, points in self.series_history.items() if not points]:
+            del self.series_history[key]
 
     def backfill(self, result: list[RangeSeries]) -> None:
         """History from a range query: per series, and aggregated for the main line."""

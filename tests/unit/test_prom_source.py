@@ -90,6 +90,31 @@ async def test_history_appends_and_trims() -> None:
     await source.close()
 
 
+async def test_series_gone_for_a_window_leave_the_history() -> None:
+    """A query by pod, pods replaced every sample: only the window's series are kept."""
+    cfg = PrometheusConfig(url="http://p:9090", history=60.0, queries={"a": "sum by (pod) (up)"})
+    now = [100.0]
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("query_range"):
+            data = {"resultType": "matrix", "result": []}
+        else:
+            pods = [f"asr-{int(now[0])}", "asr-stable"]
+            data = {"resultType": "vector", "result": [
+                {"metric": {"pod": p}, "value": [now[0], "1"]} for p in pods]}
+        return httpx.Response(200, json={"status": "success", "data": data})
+
+    source = PrometheusSource(cfg, clock=lambda: now[0],
+                              client=PromClient(cfg.url, transport=httpx.MockTransport(handle)))
+    for _ in range(100):
+        await source.sample()
+        now[0] += 5
+    kept = source.series_history("a")
+    assert len(kept["pod=asr-stable"]) == 13  # 535..595 s: the last 60 s
+    assert sorted(kept) == sorted(["pod=asr-stable", *(f"pod=asr-{t}" for t in range(535, 600, 5))])
+    await source.close()
+
+
 async def test_missing_secret_gives_failed_readings(tmp_path: Path) -> None:
     cfg = PrometheusConfig(url="http://p:9090", token_file=tmp_path / "absent", queries={"a": "up"})
     source = PrometheusSource(cfg)
