@@ -258,8 +258,27 @@ class Growth:
         top = sorted(delta.items(), key=lambda kv: -kv[1][1])[:TOP]
         return ", ".join(f"{k} {n:+} ({b / 1e3:+.0f} KB)" for k, (n, b) in top if b > 0)
 
+    @staticmethod
+    def caches() -> str:
+        """The fullest caches: functools' lru_caches (Rich's, Textual's, ours) and Textual's
+        LRUCache/FIFOCache, entries/bound, by what they cache."""
+        import functools
+
+        found: list[tuple[int, str]] = []
+        for obj in gc.get_objects():
+            if isinstance(obj, functools._lru_cache_wrapper):  # type: ignore[attr-defined]
+                info = obj.cache_info()
+                name = f"{getattr(obj, '__module__', '?')}.{getattr(obj, '__qualname__', '?')}"
+                found.append((info.currsize, f"{name} {info.currsize}/{info.maxsize}"))
+            elif type(obj).__name__ in ("LRUCache", "FIFOCache") and len(obj) > 50:
+                found.append((len(obj), f"{type(obj).__name__} {len(obj)}/"
+                                        f"{getattr(obj, '_maxsize', '?')}"))
+        found.sort(reverse=True)
+        return ", ".join(text for _, text in found[:TOP])
+
     def report(self, label: str) -> None:
         types, heap = self.types(), heap_mb()
+        print("    caches: " + self.caches())
         print("    heap: " + ", ".join(f"{k} {v:.1f}" for k, v in heap.items()), flush=True)
         print("    malloc's heaps (system/free MB): " + ", ".join(
             f"{nr}: {system:.1f}/{free:.1f}" for nr, system, free in malloc_arenas()))
