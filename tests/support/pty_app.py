@@ -17,6 +17,8 @@ from collections.abc import Callable, Sequence
 
 import pyte
 
+DRAIN_BYTES, DRAIN_S = 1 << 20, 0.1  # at most this much read before it is emulated
+
 
 def _child_setup() -> None:
     os.setsid()
@@ -70,11 +72,25 @@ class PtyApp:
                     continue
                 time.sleep(0.02)
                 continue
-            now = time.perf_counter()
+            arrivals = [(time.perf_counter(), len(data))]
+            # Read what else comes before emulating it: a 200x60 frame takes pyte ~50 ms,
+            # and meanwhile a writer blocked on the full pty would seem to send its last
+            # bytes that much later (the emulator's speed counted as the program's: +48 ms
+            # measured for one 46 KB frame). Bounded, so endless output is still shown.
+            while (len(data) < DRAIN_BYTES and arrivals[-1][0] - arrivals[0][0] < DRAIN_S
+                   and select.select([fd], [], [], 0.002)[0]):
+                try:
+                    more = os.read(fd, 65536)
+                except OSError:
+                    break
+                if not more:
+                    break
+                arrivals.append((time.perf_counter(), len(more)))
+                data += more
             with self.lock:
                 if self.first_output is None:
-                    self.first_output = now
-                self.chunks.append((now, len(data)))
+                    self.first_output = arrivals[0][0]
+                self.chunks.extend(arrivals)
                 self.stream.feed(data)
                 self._changed.notify_all()
 
