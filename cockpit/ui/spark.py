@@ -30,16 +30,39 @@ def sparkline(values: Sequence[float], width: int, top: float = 1.0,
     return chars.rjust(width) if align_right else chars
 
 
+_TIMELINES: dict[tuple, str] = {}  # the last few drawn, by what they were drawn from
+_TIMELINES_KEPT = 64
+
+
 def timeline(points: Sequence[tuple[float, float]], width: int, end: float, window: float,
              ceiling: float | None = None, below: bool = False) -> str:
-    """`width` cells over [end - window, end]: the worst value of each slot, on a scale
-    from min(0, lowest) to max(highest, `ceiling`); `below` means lower is worse."""
+    """`width` cells over the `window` up to `end`: the worst value of each slot, on a
+    scale from min(0, lowest) to max(highest, `ceiling`); `below` means lower is worse.
+
+    The slots are fixed in time (`end` is rounded up to a whole slot), so the line moves
+    when a point arrives or a slot ends, not a little every second; and the same points
+    at the same slot draw from a cache: the panes redraw once a second, the points
+    change every few."""
     if width <= 0:
         return ""
     if window <= 0:
         return " " * width
-    start = end - window
     slot = window / width
+    end = math.ceil(end / slot) * slot
+    pts = tuple(points)
+    key = (hash(pts), len(pts), pts[:1], pts[-1:], width, end, window, ceiling, below)
+    drawn = _TIMELINES.get(key)
+    if drawn is None:
+        drawn = _timeline(pts, width, end, window, slot, ceiling, below)
+        if len(_TIMELINES) >= _TIMELINES_KEPT:
+            _TIMELINES.pop(next(iter(_TIMELINES)))
+        _TIMELINES[key] = drawn
+    return drawn
+
+
+def _timeline(points: Sequence[tuple[float, float]], width: int, end: float, window: float,
+              slot: float, ceiling: float | None, below: bool) -> str:
+    start = end - window
     cells: list[float | None] = [None] * width
     for t, v in points:
         if t < start or t > end or v is None or math.isnan(v):

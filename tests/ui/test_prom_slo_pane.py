@@ -148,6 +148,20 @@ def test_sparkline_slots_scale_and_gaps() -> None:
     assert timeline([], 5, 100, 100) == "     "  # no data is blank, not zero
 
 
+def test_sparkline_slots_are_fixed_in_time() -> None:
+    """The slots end on whole slots: drawn a second later, with no new point, the line
+    is the same (it moved a little every second: a repaint of the pane each second);
+    it moves when a slot ends."""
+    points = [(float(t), 1.0 if t == 40 else 0.1) for t in range(0, 100, 5)]
+    drawn = timeline(points, 10, end=91, window=100)
+    assert drawn == "▁▁▁▁█▁▁▁▁▁"
+    assert all(timeline(points, 10, end=91 + s, window=100) == drawn for s in range(9))
+    assert timeline(points, 10, end=101, window=100) == "▁▁▁█▁▁▁▁▁ "
+    # a point in the middle changed (same length, same first and last): drawn afresh
+    assert timeline([*points[:6], (30.0, 0.5), *points[7:]], 10, end=91, window=100) == (
+        "▁▁▁▅█▁▁▁▁▁")
+
+
 async def test_pane_at_80x24_fixed_time(prom: PromServer, tmp_path: Path) -> None:
     clock = Clock(float(d.T0))
     engine = make_engine(tmp_path, prom.url, clock)
