@@ -247,7 +247,7 @@ class CockpitApp(App[int]):
         self._apply_changes()
 
     def _recover_rollback(self) -> None:
-        from cockpit.ui.screens.rollback import recover
+        from cockpit.ui.rollback_desk import recover
 
         recover(self)
 

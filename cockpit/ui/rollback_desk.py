@@ -9,11 +9,33 @@ from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from cockpit.ui.text import visible
+
 if TYPE_CHECKING:
     from cockpit.engine import Engine
     from cockpit.ui.app import CockpitApp
 
 OUTPUT_LINES = 2000
+
+
+def recover(app: CockpitApp) -> None:
+    """At start-up: log finished rollbacks' outcomes (once) and follow one still running.
+    Here, not in the dialog's module: the screen does it without loading the dialog."""
+    d = app.rollback_desk  # made on first use; None without a rollback target
+    if d is None:
+        return
+    try:
+        running = d.rollbacks.recover()
+        latest = d.rollbacks.latest()
+    except Exception as exc:  # noqa: BLE001 - the screen starts anyway
+        app.notify(visible(f"rollback journal unreadable: {exc}"), severity="error", markup=False)
+        return
+    if running:
+        d._follow(running[-1])
+        app.notify(visible(f"a rollback is running: {running[-1].state().outcome()}"),
+                   severity="warning", markup=False, timeout=15)  # fmt: skip
+    elif latest is not None and time.time() - (latest.ended_at or 0) < 3600:
+        app.notify(visible(f"last rollback: {latest.outcome()}"), markup=False, timeout=10)
 
 
 def clock_text(at: float | None) -> str:

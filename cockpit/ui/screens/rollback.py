@@ -15,7 +15,6 @@ holds the rollback's state so that it outlives the dialog; the dialog only draws
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
@@ -26,7 +25,7 @@ from textual.widgets import RichLog, Static
 from cockpit.model import VerdictKind
 from cockpit.ui.rollback_desk import RollbackDesk, clock_text, short_outcome
 from cockpit.ui.screens._dialog import Dialog
-from cockpit.ui.text import plain, visible
+from cockpit.ui.text import plain
 
 if TYPE_CHECKING:
     from cockpit.ui.app import CockpitApp
@@ -37,25 +36,6 @@ OUTPUT_LINES = 2000
 def desk(app: CockpitApp) -> RollbackDesk | None:
     """The app's desk (made on first use); None when the launch has no rollback target."""
     return app.rollback_desk
-
-
-def recover(app: CockpitApp) -> None:
-    """At start-up: log finished rollbacks' outcomes (once) and follow one still running."""
-    d = desk(app)
-    if d is None:
-        return
-    try:
-        running = d.rollbacks.recover()
-        latest = d.rollbacks.latest()
-    except Exception as exc:  # noqa: BLE001 - the screen starts anyway
-        app.notify(visible(f"rollback journal unreadable: {exc}"), severity="error", markup=False)
-        return
-    if running:
-        d._follow(running[-1])
-        app.notify(visible(f"a rollback is running: {running[-1].state().outcome()}"),
-                   severity="warning", markup=False, timeout=15)  # fmt: skip
-    elif latest is not None and time.time() - (latest.ended_at or 0) < 3600:
-        app.notify(visible(f"last rollback: {latest.outcome()}"), markup=False, timeout=10)
 
 
 def open_rollback(app: CockpitApp) -> None:
