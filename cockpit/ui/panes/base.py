@@ -38,8 +38,10 @@ What the base does for you:
   `CONFIG_HINT`, and nothing is drawn.
 - `wants(changes)`: by default the app calls `refresh_from` when a reading of
   `source_name` changed, a kind in `LISTENS` happened, or once a second (`clock`,
-  so ages move). Repaints are coalesced by the app (at most 4 a second) and stop
-  while the screen is PAUSED. Override `wants` for finer control.
+  so ages move). Repaints are coalesced by the app (verdict, status and event changes
+  within 0.25 s, readings and progress with the once-a-second pass) and stop while the
+  screen is PAUSED. Override `wants` for finer control; `changes.beyond_progress()` is
+  "anything but another source's progress" for a pane that shows every source.
 - `self.cockpit`: the app (for actions: `call_engine`, `begin_action`). `self.spec.options`: the
   extra keys given to this pane in the layout YAML (e.g. `source: api-health`).
 - Keys: `BINDINGS` with an `id`, a one-word description (the status bar) and a
