@@ -21,10 +21,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rich.cells import cell_len
 from textual import events
 from textual.app import App, ComposeResult, SystemCommand
-from textual.containers import Grid, Horizontal
+from textual.containers import Grid
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widget import Widget
@@ -33,9 +32,10 @@ from textual.widgets import ContentSwitcher, Static
 from cockpit.layout import Layout
 from cockpit.model import Event, VerdictKind
 from cockpit.startup import resume_gc
-from cockpit.ui.keys import APP_BINDINGS, active_keys, hint_list
+from cockpit.ui.keys import APP_BINDINGS, active_keys
 from cockpit.ui.panes import pane_class
-from cockpit.ui.panes.base import Changes, Pane, update_if_changed
+from cockpit.ui.panes.base import Changes, Pane
+from cockpit.ui.status_bar import KeyHints, StatusBar, clock  # noqa: F401 - re-exported
 from cockpit.ui.strips import lean_strips
 from cockpit.ui.text import plain, visible
 
@@ -54,76 +54,8 @@ URGENT = frozenset({"verdict", "status", "event"})
 COMPACT_BELOW = (120, 35)  # columns, rows: a smaller terminal gets the compact layout
 
 
-def clock(at: float | None = None) -> str:
-    return time.strftime("%H:%M:%S", time.localtime(time.time() if at is None else at))
-
-
 def _widget_id(text: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in text) or "x"
-
-
-class KeyHints(Static):
-    """The status bar's hints, only whole ones: those that do not fit are left out (they
-    are in `?` and the palette), never one cut to `::comman` or a bare `l`."""
-
-    _all: tuple[str, ...] = ()
-
-    def show(self, hints: list[str]) -> None:
-        self._all = tuple(hints)
-        self._fit()
-
-    def on_resize(self) -> None:
-        self._fit()
-
-    def _fit(self) -> None:
-        width, shown = self.size.width, " ".join(self._all)
-        if width and cell_len(shown) > width:
-            shown = ""
-            for hint in self._all:
-                wider = f"{shown} {hint}" if shown else hint
-                if cell_len(wider) > width:
-                    break
-                shown = wider
-        update_if_changed(self, plain(shown))
-
-
-class StatusBar(Horizontal):
-    """Bottom line: key hints on the left; layout, clock, PAUSED mark on the right."""
-
-    DEFAULT_CSS = """
-    StatusBar { dock: bottom; height: 1; background: $panel; }
-    StatusBar #keys { width: 1fr; color: $text-muted; text-wrap: nowrap; text-overflow: clip; }
-    StatusBar #state { width: auto; padding: 0 1; }
-    StatusBar #state.paused { background: $warning; color: $background; text-style: bold; }
-    """
-
-    def compose(self) -> ComposeResult:
-        yield KeyHints("", id="keys")
-        yield Static("", id="state")
-
-    def show_keys(self) -> None:
-        """The active bindings' hints (they change with the focused pane and a keymap)."""
-        found = self.query("#keys")
-        if found and self.is_attached:
-            found.first(KeyHints).show(hint_list(self.screen))
-
-    def show(self, layout: str, paused_at: float | None, keys: bool = True) -> None:
-        """The layout, clock and PAUSED mark; the key hints too when `keys` (they change
-        only with focus, the screen or the layout: computing them is most of this)."""
-        found = self.query("#state")
-        if not found:
-            return  # shutting down
-        if keys:
-            self.show_keys()
-        state = found.first(Static)
-        if paused_at is not None:
-            update_if_changed(state, plain(f"⏸ PAUSED at {clock(paused_at)} · p resumes"))
-            state.add_class("paused")
-        else:
-            # minutes only: the verdict pane ticks the seconds; two clocks at the top and
-            # the bottom would make every second's repaint span the whole screen
-            update_if_changed(state, plain(f"layout {layout} · {clock()[:5]}"))
-            state.remove_class("paused")
 
 
 class CockpitApp(App[int]):
