@@ -35,13 +35,13 @@ from cockpit.startup import resume_gc
 from cockpit.ui.keys import APP_BINDINGS, active_keys
 from cockpit.ui.panes import pane_class
 from cockpit.ui.panes.base import Changes, Pane
+from cockpit.ui.rollback_desk import RollbackDesk, recover
 from cockpit.ui.status_bar import KeyHints, StatusBar, clock  # noqa: F401 - re-exported
 from cockpit.ui.strips import lean_strips
 from cockpit.ui.text import plain, visible
 
 if TYPE_CHECKING:
     from cockpit.engine import Change, Engine
-    from cockpit.ui.rollback_desk import RollbackDesk
 
 lean_strips()  # Textual's Strip caches made on first use: ~4.7 MB at 200x60 (ui/strips.py)
 
@@ -107,8 +107,6 @@ class CockpitApp(App[int]):
     def rollback_desk(self) -> RollbackDesk | None:
         """The launch's rollback (made on first use); None without a rollback target."""
         if self._rollback_desk is None and self.engine.config.rollback is not None:
-            from cockpit.ui.rollback_desk import RollbackDesk
-
             self._rollback_desk = RollbackDesk(self, self.engine)
         return self._rollback_desk
 
@@ -174,14 +172,9 @@ class CockpitApp(App[int]):
         self.set_timer((CLOCK_PHASE - time.monotonic()) % 1.0, self._start_clock)
         # A rollback started before a restart: follow it, log its outcome once; after the
         # first frame (the rollback service, its journal, the dialog's RichLog: ~20 ms).
-        self.call_after_refresh(self._recover_rollback)
+        self.call_after_refresh(recover, self)
         self._focus_first()
         self._apply_changes()
-
-    def _recover_rollback(self) -> None:
-        from cockpit.ui.rollback_desk import recover
-
-        recover(self)
 
     async def _start_engine(self) -> None:
         try:
