@@ -25,7 +25,9 @@ To find what a budget miss is made of, BENCH_SOAK_GROWERS=1 prints at every mark
 since the start and since the last mark: objects by type (gc: count and bytes), pymalloc's
 arenas and glibc malloc's heaps (cheap, a second or so per mark). BENCH_SOAK_GROWERS=tN
 (e.g. t6) adds tracemalloc diffs by traceback of N frames: slow (the cockpit falls behind
-the simulated clock) and its snapshots add to RSS, so for finding growers, not the figures.
+the simulated clock) and its snapshots add to RSS, so for finding growers, not the figures;
+tN@H traces from hour H's mark only (the hours before at full speed). BENCH_SOAK_FAULTS
+(e.g. flapping,latency) injects those first, in that order, then the rest.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ if str(ROOT) not in sys.path:
 
 SPEED = float(os.environ.get("BENCH_SOAK_SPEED", "60"))
 HOURS = int(os.environ.get("BENCH_SOAK_HOURS", "8"))
+FAULT_ORDER = os.environ.get("BENCH_SOAK_FAULTS", "")  # e.g. "flapping,latency": these first
 GROWERS = os.environ.get("BENCH_SOAK_GROWERS", "")  # "", "1" (cheap) or "tN" (tracemalloc)
 TOP = 12  # growers printed per mark
 GROWTH_BUDGET_MB = 10.0
@@ -83,6 +86,12 @@ def run_sims(speed: float) -> int:
         assert demo.scenario is not None
         cluster = demo.scenario.cluster
         faults = sorted(n for n in FAULTS if n != "launch")
+        if FAULT_ORDER:  # BENCH_SOAK_FAULTS: these first (to reach one sooner when hunting)
+            wanted = [f.strip() for f in FAULT_ORDER.split(",") if f.strip()]
+            unknown = [f for f in wanted if f not in faults]
+            if unknown:
+                raise SystemExit(f"BENCH_SOAK_FAULTS: no such fault {unknown}; known: {faults}")
+            faults = wanted + [f for f in faults if f not in wanted]
         hour = 3600.0 / speed
         started = time.monotonic()
         next_fault, next_pod, injected = started + hour / 2, started, 0
@@ -215,25 +224,71 @@ def _site(traceback: Any) -> str:
     return f"({Path(newest.filename).name})" if newest else "?"
 
 
+def strips_held(app: Any) -> str:
+    """Which widgets hold Textual's rendered lines (Strips), counting the pieces each
+    line keeps of itself once the compositor cut it (`Strip.divide` caches 4 ways)."""
+    from textual.cache import FIFOCache, LRUCache
+    from textual.dom import DOMNode
+    from textual.strip import Strip
+
+    seen: set[int] = set()
+
+    def count(root: Any) -> tuple[int, int]:
+        lines = pieces = 0
+        todo = [(v, False) for v in vars(root).values()] if hasattr(root, "__dict__") else []
+        while todo:
+            obj, inside = todo.pop()
+            if id(obj) in seen or isinstance(obj, DOMNode | str | bytes | int | float):
+                continue
+            seen.add(id(obj))
+            if isinstance(obj, Strip):
+                pieces, lines = (pieces + 1, lines) if inside else (pieces, lines + 1)
+                todo += [(getattr(obj, n), True) for n in obj.__slots__ if n.endswith("_cache")
+                         and hasattr(obj, n)]
+            elif isinstance(obj, LRUCache | FIFOCache):
+                todo += [(v, inside) for v in obj._cache.values()]  # noqa: SLF001
+            elif isinstance(obj, dict):
+                todo += [(v, inside) for v in obj.values()]
+            elif isinstance(obj, list | tuple | set):
+                todo += [(v, inside) for v in obj]
+            elif type(obj).__module__.startswith("textual._"):  # StylesCache, Compositor
+                todo += [(v, inside) for v in getattr(obj, "__dict__", {}).values()]
+                todo += [(getattr(obj, n), inside) for n in getattr(obj, "__slots__", ())
+                         if hasattr(obj, n)]
+        return lines, pieces
+
+    held = []
+    for node in [app, app.screen, *app.screen.walk_children(with_self=False)]:
+        lines, pieces = count(node)
+        if lines + pieces:
+            held.append((lines + pieces, f"{type(node).__name__}#{node.id or ''} {lines}+{pieces}"))
+    held.sort(reverse=True)
+    return ", ".join(text for _, text in held[:TOP])
+
+
 class Growth:
     """What grew between marks: gc object counts and sizes by type, the allocators'
     totals (cheap), and with `frames` tracemalloc snapshots diffed by traceback (slow:
     the cockpit falls behind the simulated clock, and snapshots add to RSS)."""
 
-    def __init__(self, frames: int) -> None:
+    def __init__(self, frames: int, trace_from: int = 0) -> None:
         self.tm: Any = None
-        self.frames = frames
-        if frames:
-            import tracemalloc
-
-            self.tm = tracemalloc
-            tracemalloc.start(frames)
+        self.frames, self.trace_from, self.seen = frames, trace_from, 0
+        if frames and not trace_from:
+            self._trace()
+        self.moved: collections.Counter[str] = collections.Counter()
         self.first: Any = None
         self.last: Any = None
         self.first_types: dict[str, tuple[int, int]] = {}
         self.last_types: dict[str, tuple[int, int]] = {}
         self.first_heap: dict[str, float] = {}
         self.last_heap: dict[str, float] = {}
+
+    def _trace(self) -> None:
+        import tracemalloc
+
+        self.tm = tracemalloc
+        tracemalloc.start(self.frames)
 
     def snapshot(self) -> Any:
         tm = self.tm
@@ -259,6 +314,21 @@ class Growth:
         return ", ".join(f"{k} {n:+} ({b / 1e3:+.0f} KB)" for k, (n, b) in top if b > 0)
 
     @staticmethod
+    def containers() -> str:
+        """Deques and arrays (buffers of points, lines, events): how many, items held, the
+        longest."""
+        import array
+
+        sizes: dict[str, list[int]] = {"deque": [], "array": []}
+        for obj in gc.get_objects():
+            if isinstance(obj, collections.deque):
+                sizes["deque"].append(len(obj))
+            elif isinstance(obj, array.array):
+                sizes["array"].append(len(obj))
+        return "; ".join(f"{k}s {len(v)} holding {sum(v)}, longest {sorted(v)[-3:]}"
+                         for k, v in sizes.items())
+
+    @staticmethod
     def caches() -> str:
         """The fullest caches: functools' lru_caches (Rich's, Textual's, ours) and Textual's
         LRUCache/FIFOCache, entries/bound, by what they cache."""
@@ -276,9 +346,18 @@ class Growth:
         found.sort(reverse=True)
         return ", ".join(text for _, text in found[:TOP])
 
-    def report(self, label: str) -> None:
+    def report(self, label: str, app: Any = None) -> None:
+        self.seen += 1
+        if app is not None:
+            print("    strips held (lines+pieces): " + strips_held(app))
+            print("    regions changed (times, since start): " + ", ".join(
+                f"{k} {v}" for k, v in self.moved.most_common(TOP)))
+        if self.frames and self.tm is None and self.seen > self.trace_from:
+            self._trace()  # from this mark on: the hours before ran at full speed
+            self.first = self.last = self.snapshot()
         types, heap = self.types(), heap_mb()
         print("    caches: " + self.caches())
+        print("    buffers: " + self.containers())
         print("    heap: " + ", ".join(f"{k} {v:.1f}" for k, v in heap.items()), flush=True)
         print("    malloc's heaps (system/free MB): " + ", ".join(
             f"{nr}: {system:.1f}/{free:.1f}" for nr, system, free in malloc_arenas()))
@@ -287,7 +366,8 @@ class Growth:
             traced, peak = self.tm.get_traced_memory()
             print(f"    traced {traced / 1e6:.1f} MB (peak {peak / 1e6:.1f})")
         if not self.first_types:
-            self.first, self.first_types, self.first_heap = snap, types, heap
+            self.first_types, self.first_heap = types, heap
+            self.first = self.first if self.first is not None else snap
         else:
             for what, old, old_types, old_heap in (
                     ("since start", self.first, self.first_types, self.first_heap),
@@ -295,7 +375,7 @@ class Growth:
                 print(f"    grew {what}: " + ", ".join(
                     f"{k} {v - old_heap.get(k, 0):+.2f}" for k, v in heap.items()))
                 print("      objects: " + self._types_delta(types, old_types))
-                if snap is None:
+                if snap is None or old is None:
                     continue
                 diffs = snap.compare_to(old, "traceback")
                 total = sum(d.size_diff for d in diffs)
@@ -319,7 +399,8 @@ class Growth:
 
 def accelerate(text: str, speed: float) -> str:
     """The demo's config with every `every:` divided by speed (the kube watch's sample
-    too), breach holds (`for:`) scaled, and the probe streaming `speed` times real time."""
+    too), breach holds (`for:`) scaled, the Prometheus `history:` window too (30 simulated
+    minutes, as a real watch keeps), and the probe streaming `speed` times real time."""
     import yaml
 
     from cockpit.config import format_duration, parse_duration
@@ -335,6 +416,8 @@ def accelerate(text: str, speed: float) -> str:
                     node[key] = faster(value, 0)
                 elif key == "for":
                     node[key] = format_duration(max(FLOOR, 30 / speed))
+                elif key == "history":  # kept by time: unscaled, 30 min held 30 sim-hours
+                    node[key] = f"{parse_duration(str(value)) / speed:.3f}s"
                 else:
                     walk(value)
         elif isinstance(node, list):
@@ -346,6 +429,11 @@ def accelerate(text: str, speed: float) -> str:
     kube = config.get("kubernetes")
     if isinstance(kube, dict) and "every" not in kube:
         kube["every"] = faster(None, 2.0)
+    prom = config.get("prometheus")
+    if isinstance(prom, dict) and "history" not in prom:
+        from cockpit.config import PrometheusConfig
+
+        prom["history"] = f"{PrometheusConfig.model_fields['history'].default / speed:.3f}s"
     release = config.get("release")
     if isinstance(release, dict):  # each sample runs helm twice: not faster than 5 s
         release["every"] = "5s"
@@ -387,7 +475,10 @@ async def soak(config: Path, store: Path, speed: float, hours: int) -> dict[str,
     app._apply_changes = counted_apply  # type: ignore[method-assign]
     hour = 3600.0 / speed
     marks: list[dict[str, Any]] = []
-    growth = Growth(int(GROWERS[1:] or 1) if GROWERS.startswith("t") else 0) if GROWERS else None
+    growth = None
+    if GROWERS:  # "1", "tN" (tracemalloc, N frames) or "tN@H" (tracing from hour H's mark)
+        frames, _, after = GROWERS.removeprefix("t").partition("@")
+        growth = Growth(int(frames or 1) if GROWERS.startswith("t") else 0, int(after or 0))
 
     def mark(label: str, t0: float) -> None:
         gc.collect()
@@ -402,9 +493,25 @@ async def soak(config: Path, store: Path, speed: float, hours: int) -> dict[str,
               f"({m['events']} events), {m['readings']} readings, {m['repaints']} repaints",
               flush=True)
         if growth is not None:
-            growth.report(label)
+            growth.report(label, app)
 
+    moved: collections.Counter[str] = collections.Counter()
     async with app.run_test(size=(200, 60)) as pilot:
+        if growth is not None:  # which widgets' regions change (each change: new cuts)
+            compositor = app.screen._compositor  # noqa: SLF001
+            reflow = compositor.reflow
+
+            def watched_reflow(parent: Any, size: Any) -> Any:
+                old = dict(compositor._full_map)  # noqa: SLF001
+                result = reflow(parent, size)
+                for widget, geo in compositor._full_map.items():  # noqa: SLF001
+                    before = old.get(widget)
+                    if before is not None and before.region != geo.region:
+                        moved[f"{type(widget).__name__}#{widget.id or ''}"] += 1
+                return result
+
+            compositor.reflow = watched_reflow  # type: ignore[method-assign]
+            growth.moved = moved
         async def clock() -> None:
             while True:
                 await asyncio.sleep(1.0 / hz)
