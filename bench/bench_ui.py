@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from tests.support.http_ok import OkHandler  # noqa: E402
 from tests.support.pty_app import PtyApp  # noqa: E402
 
 COCKPIT = str(Path(sys.executable).with_name("cockpit"))
@@ -40,16 +41,6 @@ KEY_P95_BUDGET_MS = 50.0
 STARTS = 5
 KEYS = 120
 
-
-class _Ok(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802
-        self.send_response(200)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"ok")
-
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 def write_launch(tmp: Path, port: int) -> Path:
@@ -138,7 +129,7 @@ def p95(values: list[float]) -> float:
 
 
 def main() -> int:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Ok)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), OkHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     ok = True
     with tempfile.TemporaryDirectory() as tmp:

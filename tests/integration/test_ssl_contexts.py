@@ -19,24 +19,14 @@ from cockpit.config import HttpCheck
 from cockpit.sources import ssl_contexts
 from cockpit.sources.http import HttpSource
 from cockpit.sources.prom_api import PromClient
+from tests.support.http_ok import OkHandler
 from tests.support.tls import Cert, make_cert
-
-
-class _Ok(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
-        self.send_response(200)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"ok")
-
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 @pytest.fixture
 def https(tmp_path: Path) -> Iterator[tuple[str, Cert]]:
     cert = make_cert(tmp_path, datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=9))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Ok)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), OkHandler)
     server.socket = cert.ctx.wrap_socket(server.socket, server_side=True)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
