@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -43,6 +44,28 @@ def test_wrapper_runs_real_helm_and_keeps_the_rollback(tmp_path):
     failed = subprocess.run([str(wrapper), "rollback", "asr", "99", "-n", "asr"],
                             capture_output=True, text=True, timeout=30)
     assert failed.returncode != 0 and len(history(wrapper)) == 6  # nothing written
+
+
+def test_a_read_becomes_helm_itself(tmp_path):
+    """What the release source runs every 30 s (`get metadata`) is the real helm in the
+    wrapper's own process (exec): no second interpreter, and a timeout's kill reaches
+    helm; it gets the memory driver's environment and the arguments as given."""
+    fake = tmp_path / "fake-helm"
+    fake.write_text(f"#!{sys.executable} -S\n"
+                    "import json, os, sys\n"
+                    "print(json.dumps({'pid': os.getpid(), 'argv': sys.argv[1:],"
+                    " 'driver': os.environ.get('HELM_DRIVER'),"
+                    " 'data': os.environ.get('HELM_MEMORY_DRIVER_DATA')}))\n")
+    fake.chmod(0o755)
+    state = HelmState(tmp_path / "releases.yaml")
+    wrapper = write_wrapper(tmp_path / "bin" / "helm", str(fake), state, tmp_path / "home")
+    args = ["get", "metadata", "asr", "-n", "asr", "-o", "json", "--kube-context", "a b;c"]
+    proc = subprocess.Popen([str(wrapper), *args], stdout=subprocess.PIPE, text=True)
+    out, _ = proc.communicate(timeout=30)
+    said = json.loads(out)
+    assert said["pid"] == proc.pid, "a read runs helm in the wrapper's own process"
+    assert said["argv"] == args
+    assert said["driver"] == "memory" and said["data"] == str(state.path)
 
 
 def test_rollback_of_the_running_demo_from_the_command_line():
