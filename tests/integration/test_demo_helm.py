@@ -54,7 +54,7 @@ def test_a_read_becomes_helm_itself(tmp_path):
     fake.write_text(f"#!{sys.executable} -S\n"
                     "import json, os, sys\n"
                     "print(json.dumps({'pid': os.getpid(), 'argv': sys.argv[1:],"
-                    " 'driver': os.environ.get('HELM_DRIVER'),"
+                    " 'driver': os.environ.get('HELM_DRIVER'), 'gc': os.environ.get('GOGC'),"
                     " 'data': os.environ.get('HELM_MEMORY_DRIVER_DATA')}))\n")
     fake.chmod(0o755)
     state = HelmState(tmp_path / "releases.yaml")
@@ -66,6 +66,7 @@ def test_a_read_becomes_helm_itself(tmp_path):
     assert said["pid"] == proc.pid, "a read runs helm in the wrapper's own process"
     assert said["argv"] == args
     assert said["driver"] == "memory" and said["data"] == str(state.path)
+    assert said["gc"] == "off", "a 30 ms read of a small file: Go's collector only costs it"
 
 
 def test_rollback_of_the_running_demo_from_the_command_line():
