@@ -102,9 +102,16 @@ Offset = Annotated[str, AfterValidator(_positive_offset)]  # `compare: 1d`: that
 
 
 class Section(BaseModel):
-    """Base of every config section: unknown keys are errors (typos must not pass)."""
+    """Base of every config section: unknown keys are errors (typos must not pass).
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    Each section's validator is built when it is first needed (`defer_build`), not when
+    its class is made: `LaunchConfig` builds one validator holding every section when
+    a file is first loaded, and a section used on its own (`QueryConfig(query=...)`)
+    builds its own then. Built at class creation, each of the 17 classes made a
+    validator and a serializer that loading a config never used (issue 14: first frame).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 def read_secret(env: str | None = None, file: Path | None = None) -> str | None:

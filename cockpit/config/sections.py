@@ -65,7 +65,8 @@ class QueryConfig(Section):
     for_: Duration = Field(default=0.0, alias="for")
     compare: Offset | None = None  # e.g. "1d" or "7d": the same query that long ago
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True,
+                              populate_by_name=True)
 
 
     @field_validator("query")
