@@ -20,6 +20,22 @@ import pyte
 DRAIN_BYTES, DRAIN_S = 1 << 20, 0.1  # at most this much read before it is emulated
 
 
+TICK_S = 1 / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_s(pid: int) -> float | None:
+    """CPU seconds the process has run so far, user and system, all its threads together,
+    ended ones too (/proc/PID/stat: to a clock tick, 10 ms). None once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    if fields[0] in ("Z", "X"):
+        return None  # exited, not yet reaped
+    return (int(fields[11]) + int(fields[12])) * TICK_S  # utime, stime
+
+
 def _child_setup() -> None:
     os.setsid()
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
@@ -27,8 +43,13 @@ def _child_setup() -> None:
 
 class PtyApp:
     def __init__(self, argv: Sequence[str], cols: int = 120, rows: int = 40,
-                 env: dict[str, str] | None = None, cwd: str | None = None) -> None:
+                 env: dict[str, str] | None = None, cwd: str | None = None,
+                 track_cpu: bool = False) -> None:
         self.cols, self.rows = cols, rows
+        # With track_cpu, the child's CPU seconds (`cpu_s`) when each read's bytes had all
+        # arrived, by the arrival time of its last chunk: `cpu_at` (bench_peers' first frame).
+        self.track_cpu = track_cpu
+        self.cpu_marks: dict[float, float] = {}
         master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
         full_env = dict(os.environ)
@@ -87,7 +108,10 @@ class PtyApp:
                     break
                 arrivals.append((time.perf_counter(), len(more)))
                 data += more
+            cpu = cpu_s(self.proc.pid) if self.track_cpu else None
             with self.lock:
+                if cpu is not None:
+                    self.cpu_marks[arrivals[-1][0]] = cpu
                 if self.first_output is None:
                     self.first_output = arrivals[0][0]
                 self.chunks.extend(arrivals)
@@ -97,6 +121,12 @@ class PtyApp:
     def text(self) -> str:
         with self.lock:
             return "\n".join(self.screen.display)
+
+    def cpu_at(self, arrival: float) -> float | None:
+        """With track_cpu: the child's CPU seconds once the read whose last bytes arrived
+        at `arrival` (what `wait_for` returns) was in, before it was emulated."""
+        with self.lock:
+            return self.cpu_marks.get(arrival)
 
     def last_arrival(self) -> float:
         """perf_counter when the bytes last fed to the emulator arrived (before emulation)."""
