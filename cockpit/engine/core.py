@@ -77,6 +77,7 @@ class Engine(SourceRunning, Judging, EngineViews, OperatorActions, Team):
         self._verdict_id = last[0].id if last else ""
         self.verdict = Verdict(VerdictKind.HOLD, at=clock())
         self._state_cache: dict[str, ItemState] | None = None
+        self._gated: list[tuple[Any, frozenset[str]]] | None = None  # (item, signals it reads)
         self._judge_again_at = -math.inf  # after it, the clock re-judges (_clock_tick)
         self._store_said = ""
 

@@ -34,15 +34,18 @@ class Judging:
     # ------------------------------------------------------------ state
 
     def apply(self, readings: Iterable[Reading], source: Source | None = None) -> None:
-        """Take new readings (from a source, or a test), then re-judge, unless they only
-        say again what was known (see `_judged_alike`)."""
+        """Take new readings (from a source, or a test), then re-judge the items that read
+        a signal whose reading moved (see `_judged_alike`, `_judge_items`), none when they
+        only say again what was known."""
         changed = False
-        moved = source is not None and source.name not in self._sampled
+        everything = source is not None and source.name not in self._sampled
         if source is not None:
             self._sampled.add(source.name)
+        moved: set[str] = set()
         at = self.clock()
         for reading in readings:
-            moved = moved or not self._judged_alike(self.readings.get(reading.name), reading, at)
+            if not self._judged_alike(self.readings.get(reading.name), reading, at):
+                moved.add(reading.name)
             self.readings[reading.name] = reading
             if source is not None:
                 self._source_of[reading.name] = source
@@ -54,8 +57,10 @@ class Judging:
                 hist.append(reading.at, float(reading.value))
             changed = True
             self._notify(Change("reading", reading))
-        if moved:
+        if everything:  # a source's first say: every item (and _blind) may move
             self._evaluate()
+        elif moved:
+            self._evaluate(moved=moved)
         elif changed:
             self.verdict = dataclasses.replace(self.verdict, at=at)
 
@@ -103,9 +108,13 @@ class Judging:
             return SourceStatus("starting")
         if error:
             return SourceStatus("error", error=redact(error))
-        ages = [r.age(self.clock()) for n, r in self.readings.items()
-                if (s := self._source_of.get(n)) is not None and s.name == source_name]
         source = next((s for s in self.sources if s.name == source_name), None)
+        now = self.clock()
+        # Its readings, held by source (every pane asks each second: walking all of the
+        # engine's readings for each source was a third of a view's cost).
+        ages = [r.age(now) for n in self._readings_of.get(source_name, ())
+                if (r := self.readings.get(n)) is not None
+                and (s := self._source_of.get(n)) is not None and s.name == source_name]
         if ages and source is not None and min(ages) > source.stale_after:
             return SourceStatus("stale", age=min(ages))
         return SourceStatus("live", age=min(ages) if ages else None)
@@ -138,15 +147,35 @@ class Judging:
 
     def item_states(self) -> dict[str, ItemState]:
         if self._state_cache is None:
-            self._state_cache = {
-                item.id: item_state(item, self._ticks, self.resolve)
-                for item in self.checklist.items()
-            }
+            self._state_cache = self._judge_items(None)
         return self._state_cache
 
-    def _evaluate(self, record: bool | None = None) -> None:
-        self._state_cache = None
-        states = self.item_states()
+    def _judge_items(self, moved: set[str] | None) -> dict[str, ItemState]:
+        """Every item's state. With `moved` (the signals whose readings changed since the
+        last judgement) only the items that read one of them, or a signal with no reading
+        (why it has none, e.g. "no such deployment", may come with other signals), are
+        judged again; the others' states stand (a new dict: a caller's old one is kept).
+        A sample moves one or two signals of a launch's dozens (a latency, an error rate),
+        and each re-judged the whole checklist. Time alone is met by a full judgement:
+        the clock's (`_clock_tick`), or here once a reading may have aged past its bound."""
+        old = self._state_cache
+        if moved is None or old is None or self.clock() > self._judge_again_at:
+            return {item.id: item_state(item, self._ticks, self.resolve)
+                    for item in self.checklist.items()}
+        if self._gated is None:
+            self._gated = [(item, item.gate.names() | (item.pending_gate.names()
+                                                      if item.pending_gate else frozenset()))
+                           for item in self.checklist.items() if item.gate is not None]
+        states = dict(old)
+        for item, names in self._gated:
+            if not names.isdisjoint(moved) or any(n not in self.readings for n in names):
+                states[item.id] = item_state(item, self._ticks, self.resolve)
+        return states
+
+    def _evaluate(self, record: bool | None = None, moved: set[str] | None = None) -> None:
+        """Judge the items (those reading a signal in `moved`, else all) and the verdict."""
+        self._state_cache = self._judge_items(moved)
+        states = self._state_cache
         required = [s for s in states.values() if s.required]
         failing = tuple(s for s in required if s.status == Status.FAIL)
         unknown = tuple(s for s in required if s.status in (Status.UNKNOWN, Status.UNTICKED))

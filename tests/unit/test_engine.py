@@ -100,6 +100,52 @@ def test_a_sample_that_says_again_what_was_known_is_not_judged_again(tmp_path):
     assert engine.item_states() is not states and engine.verdict.kind == VerdictKind.HOLD
 
 
+def test_a_moved_reading_rejudges_only_the_items_that_read_it(tmp_path):
+    """A sample that moves one signal (a latency, an error rate) re-judges the items whose
+    gates read it; the others' states stand (the very same objects), and the verdict is
+    drawn from all of them. An item reading a signal with no reading yet is judged again
+    each time (why it has none may come with other signals)."""
+    checklist = CHECKLIST.replace(
+        '      - {id: signoff,',
+        '      - {id: queue, text: Queue drains, auto: "queue_depth < 10"}\n'
+        '      - {id: signoff,')
+    config = load_config(write_launch(tmp_path, checklist))
+    clock = Clock()
+    src = FakeSource("prom", ["error_rate", "p95_latency", "queue_depth"], [[]], stale_after=15)
+    engine = Engine(config, SqliteStore(config.store_path()), [src], clock=clock, author="a")
+    engine.tick("signoff")
+    engine.apply(readings(clock.t), src)
+    before = engine.item_states()
+    assert "no reading yet" in before["queue"].detail and engine.verdict.kind == VerdictKind.HOLD
+    clock.t += 5
+    engine.apply(readings(clock.t, err=0.021), src)
+    after = engine.item_states()
+    assert after is not before and after["errors"] is not before["errors"]
+    assert after["errors"].status == Status.FAIL and engine.verdict.kind == VerdictKind.NO_GO
+    assert after["p95"] is before["p95"], "p95_latency did not move: p95 stands"
+    assert after["signoff"] is before["signoff"]
+    assert after["queue"] is not before["queue"], "no reading: judged again"
+    assert before["errors"].status == Status.PASS, "the earlier states are left as they were"
+    clock.t += 5
+    engine.apply(readings(clock.t) + [Reading("prom", "queue_depth", 3.0, clock.t)], src)
+    assert engine.verdict.kind == VerdictKind.GO
+    assert list(engine.item_states()) == list(before), "items keep the checklist's order"
+
+
+def test_a_moved_reading_after_another_aged_out_judges_every_item(tmp_path):
+    """Only the moved signal's items are judged, unless a reading may have aged past its
+    bound since the last judgement: then all are (the clock would within a second)."""
+    engine, clock, _ = make(tmp_path)
+    engine.tick("signoff")
+    src = engine.sources[0]
+    engine.apply(readings(clock.t), src)
+    clock.t += 16  # p95_latency is stale now, and the clock has not ticked
+    engine.apply([Reading("prom", "error_rate", 0.003, clock.t)], src)
+    state = engine.item_states()["p95"]
+    assert state.status == Status.UNKNOWN and "stale for 16s" in state.detail
+    assert engine.verdict.kind == VerdictKind.HOLD
+
+
 def test_a_stale_reading_sampled_again_unchanged_is_judged_again(tmp_path):
     """Freshness is part of the judgement: the same value after the reading went stale
     (and before the clock re-judged) turns HOLD back to GO."""
