@@ -10,6 +10,8 @@ The package's modules: `fields` (durations, paths, names, `Section`, `read_secre
 `checks` (http/tcp/tls/alerts/release sections), `sections` (kubernetes, prometheus,
 gpu, asr_probe, rollback, store), `loading` (`LaunchConfig`, `load_config`) and
 `errors` (`ConfigProblem`, `ConfigError`). Import from `cockpit.config` itself.
+The modules of the sections do without `from __future__ import annotations`:
+pydantic would evaluate each of their annotations from its string at start-up.
 """
 
 from __future__ import annotations

@@ -1,10 +1,8 @@
 """Config sections of the built-in checks: http, tcp, tls, alerts and release.
 """
 
-from __future__ import annotations
-
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -44,7 +42,7 @@ class HttpJob(Section):
     deadline: Duration = 60.0
 
     @model_validator(mode="after")
-    def _id_for_template(self) -> HttpJob:
+    def _id_for_template(self) -> Self:
         if self.status_url and "{id}" in self.status_url and not self.id_path:
             raise ValueError("status_url has {id}: say where it is with id_path")
         if self.poll <= 0 or self.deadline <= 0:
@@ -98,7 +96,7 @@ class HttpCheck(Section):
         return v
 
     @model_validator(mode="after")
-    def _one_body(self) -> HttpCheck:
+    def _one_body(self) -> Self:
         if self.body is not None and self.body_file is not None:
             raise ValueError("give `body` or `body_file`, not both")
         return self

@@ -4,8 +4,6 @@ Durations (`5s`, `2m`, `500ms`) become float seconds; paths resolve relative to 
 config file with `~` expanded; `Section` forbids unknown keys so typos never pass.
 """
 
-from __future__ import annotations
-
 import math
 import os
 import re

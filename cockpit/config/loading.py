@@ -2,13 +2,11 @@
 every pydantic error into a `ConfigProblem` at its file:line:col.
 """
 
-from __future__ import annotations
-
 import os
 import re
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 from pydantic import (
     BeforeValidator,
@@ -86,7 +84,7 @@ class LaunchConfig(Section):
         return v
 
     @model_validator(mode="after")
-    def _dcgm_needs_prometheus(self) -> LaunchConfig:
+    def _dcgm_needs_prometheus(self) -> Self:
         if self.gpu is not None and self.gpu.source == "dcgm" and self.prometheus is None:
             raise ValueError("gpu.source dcgm reads DCGM metrics through Prometheus: add a "
                              "`prometheus:` section, or use gpu.source: nvml on a GPU host")

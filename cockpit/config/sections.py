@@ -2,10 +2,8 @@
 asr_probe, rollback and store.
 """
 
-from __future__ import annotations
-
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AfterValidator,
@@ -44,7 +42,7 @@ class KubernetesConfig(Section):
     reconnect_max: Duration = 30.0  # ...up to this
 
     @model_validator(mode="after")
-    def _one_way(self) -> KubernetesConfig:
+    def _one_way(self) -> Self:
         if self.context and self.contexts:
             raise ValueError("give `context` or `contexts`, not both")
         if self.namespace and self.namespaces:
@@ -190,7 +188,7 @@ class AsrProbeConfig(Section):
         return v
 
     @model_validator(mode="after")
-    def _generic_needs_paths(self) -> AsrProbeConfig:
+    def _generic_needs_paths(self) -> Self:
         if self.protocol == "generic" and self.generic is None:
             raise ValueError("protocol generic needs a `generic:` section (final_path at least)")
         return self
@@ -237,7 +235,7 @@ class RollbackConfig(Section):
     state_dir: ConfigPath | None = None  # lock and journals; default beside the store
 
     @model_validator(mode="after")
-    def _one_target(self) -> RollbackConfig:
+    def _one_target(self) -> Self:
         if (self.helm is None) == (self.ecs is None):
             raise ValueError("give exactly one rollback target: helm or ecs")
         return self
