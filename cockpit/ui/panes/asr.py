@@ -266,6 +266,12 @@ class AsrPane(LinesPane):
 
     BODY = AsrBody
 
+    def draw_key(self, view: AsrView) -> object:
+        """What the lines show: the last result, the run now, the result's age in words."""
+        age = view.at - view.reading_at if view.reading_at is not None else None
+        return (view.detail, view.progress, view.reading_at, view.status.state == "stale",
+                format_age_coarse(age) if age is not None else None)
+
     def body_lines(self, view: AsrView) -> list[Text]:
         age = view.at - view.reading_at if view.reading_at is not None else None
         size = self.content_size

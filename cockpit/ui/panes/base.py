@@ -134,20 +134,21 @@ def format_age_coarse(seconds: float | None) -> str:
 
 
 def format_age_steps(seconds: float | None) -> str:
-    """The age column of a table (checklist, HTTP checks), in the fewest steps: <10s,
-    <1m, then minutes. A table row repaints each time its age text changes; with a dozen
-    sources on different intervals, 10 s steps changed some row every second or two.
-    Stale readings are not told by this age but by their state ("stale for 42s")."""
+    """The age column of a table (checklist, HTTP checks), in the fewest steps: <1m,
+    then minutes. A table row repaints each time its age text changes: with "<10s" first,
+    every source sampled each 15 s or more (a dozen, on different intervals) went
+    <10s -> <1m -> <10s, and some row of each table repainted every few seconds. A fresh
+    reading is under a minute old; a stale one is not told by this age but by its state
+    ("stale for 42s"), within a second."""
     if seconds is None:
         return "-"
     s = int(max(0.0, seconds))
-    if s < 10:
-        return "<10s"
     if s < 60:
         return "<1m"
     if s < 3600:
         return f"{s // 60}m"
     return f"{s // 3600}h{(s % 3600) // 60:02d}m"
+
 
 def status_text(status: SourceStatus | None) -> Text:
     """The border subtitle for a source's status: live / stale for N s / error / starting."""
@@ -247,6 +248,7 @@ class Pane(Vertical, can_focus=False):
         self.filter_text = ""
         self._configured: bool | None = configured  # given: a pane test, no engine
         self._last_view: object | None = None  # the last view drawn
+        self._drawn_key: object | None = None  # draw_key of the last drawing (None: none)
 
     # -- access ---------------------------------------------------------------
 
@@ -331,16 +333,36 @@ class Pane(Vertical, can_focus=False):
         self.show(self.view_of(engine))
 
     def show(self, view: object | None) -> None:
-        """Draw `view`: the border from its status, the body with `draw`."""
+        """Draw `view`: the border from its status, the body with `draw`, unless the body
+        would look as it does (`draw_key`)."""
         self._last_view = view
         if view is None:
             return
         self.show_status(view)
+        key = self.draw_key(view)
+        if key is not None:
+            key = (key, self.content_size, self.filter_text)
+            if key == self._drawn_key:
+                return
+        self._drawn_key = key
         self.draw(view)
+
+    def draw_key(self, view: Any) -> object | None:
+        """Everything `draw(view)` shows, as one comparable value: ages as the words the
+        pane shows, the clock as the slot a sparkline is in. When it equals the last drawn
+        one (at the same size and filter) the draw is skipped: most passes are the clock's,
+        once a second, and moved nothing the pane shows (building its rows again was most
+        of a watching cockpit's pane time). None, the default: always draw. A pane whose
+        drawing reads anything else (its own state) must put it in the key."""
+        return None
 
     def redraw(self) -> None:
         """Draw the last view again (the pane was resized)."""
+        self._drawn_key = None
         if self._last_view is not None and self.is_mounted:
+            key = self.draw_key(self._last_view)
+            if key is not None:
+                self._drawn_key = (key, self.content_size, self.filter_text)
             self.draw(self._last_view)
 
     def show_status(self, view: object) -> None:

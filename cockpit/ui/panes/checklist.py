@@ -82,6 +82,14 @@ class ChecklistPane(TablePane):
     def view_of(self, engine: Engine) -> ChecklistView:
         return engine.checklist_view()
 
+    def draw_key(self, view: ChecklistView) -> object:
+        """What the rows show: each item with its state and its age as the words shown."""
+        return tuple(
+            (title, tuple((r.item_id, r.text, r.depth, r.required, r.auto, r.owner, r.state,
+                           format_age_steps(r.age) if r.auto is not None else "")
+                          for r in rows))
+            for title, rows in view.sections)
+
     # -- rows -----------------------------------------------------------------
 
     def rows(self, view: ChecklistView) -> list[Row]:

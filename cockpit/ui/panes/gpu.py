@@ -274,6 +274,12 @@ class GpuPane(LinesPane):
     VIEW = GpuView
 
 
+    def draw_key(self, view: GpuView) -> object:
+        """What the lines show: the snapshot, or why none; a stale one's age in seconds."""
+        stale = view.status.state == "stale"
+        age = int(view.at - view.reading_at) if stale and view.reading_at is not None else None
+        return (view.reading_at, view.error, view.snapshot, stale, age)
+
     def body_lines(self, view: GpuView) -> list[Text]:
         if view.reading_at is None:
             return [plain("… waiting for the first GPU reading", "dim")]

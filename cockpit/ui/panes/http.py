@@ -68,6 +68,12 @@ class HttpPane(Pane):
                 text = Text.assemble(plain(worst.source + " "), text)
             self.set_subtitle(text)
 
+    def draw_key(self, view: HttpChecks) -> object:
+        """What the rows show: each check's readings, state and age as the words shown."""
+        return tuple((c.source, c.status.state, c.up, c.code, c.latency, c.reason,
+                      format_age_steps(c.up.age(c.at)) if c.up is not None else "-")
+                     for c in view.checks)
+
     def rows(self, view: HttpChecks) -> list[Row]:
         rows: list[Row] = []
         for check in view.checks:

@@ -296,6 +296,18 @@ def _series_lines(
     return out
 
 
+def signal_key(view: SignalView, spark: int) -> tuple:
+    """What `signal_lines` draws of `view`, its clock as what the lines show of it: the
+    sparkline's slot (`timeline` rounds the end up to a slot), the whole seconds of a
+    stale signal's age ("◌ 30s old") or of a failed one's last good value ("5s ago")."""
+    r = view.reading
+    slot = math.ceil(view.now / (view.window / spark)) if spark and view.window > 0 else None
+    stale = view.stale_age
+    failed_since = int(view.now) if r is not None and r.error is not None else None
+    return (view.name, r, view.history, view.series_history, view.stale_after, view.window,
+            slot, None if stale is None else int(stale), failed_since)
+
+
 def _fit(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(0, width - 1)] + "…"
 
@@ -390,10 +402,23 @@ class SloPane(LinesPane):
             return dataclasses.replace(view, alerts=alerts)
         return view
 
+    def _signals(self, view: SloView) -> list[SignalView]:
+        only = self.options.get("queries")
+        return [s for s in view.signals if not only or s.name in set(only)]
+
+    def draw_key(self, view: SloView) -> object:
+        """What the lines show: every signal's reading and history, the sparklines' slot,
+        the seconds of a stale or failed signal's age; the firing alerts."""
+        signals = self._signals(view)
+        spark = Widths(max(20, self.content_size.width), name_width_of(signals)).spark
+        alerts = view.alerts
+        return (tuple(signal_key(s, spark) for s in signals),
+                None if alerts is None else (alerts.error, alerts.firing, alerts.more,
+                                             alerts.stale))
+
     def body_lines(self, view: SloView) -> list[Text]:
         size = self.content_size
-        only = self.options.get("queries")
-        signals = [s for s in view.signals if not only or s.name in set(only)]
+        signals = self._signals(view)
         alerts = alert_lines(view.alerts, size.width, max(1, size.height // 2))
         return render(signals, size.width, max(1, size.height - len(alerts))) + alerts
 

@@ -126,6 +126,12 @@ class VerdictPane(Pane):
     def view_of(self, engine: Engine) -> VerdictView:
         return engine.verdict_view()
 
+    def draw_key(self, view: VerdictView) -> object:
+        """What `draw` shows: the verdict, its reasons' names, the window clock (minutes)."""
+        v = view.verdict
+        return (v.kind, v.failing, v.unknown, view.item_names, view.launch, window_text(view),
+                view.release, view.watchers, view.team_status, self.options.get("big", True))
+
     def draw(self, view: VerdictView) -> None:
         kind = view.verdict.kind
         style = STYLE[kind]

@@ -1,0 +1,120 @@
+"""A pane skips its draw when what it would show did not change (`Pane.draw_key`), and
+still draws as soon as anything it shows moves: a state, a reading, an age's words, the
+window clock's minute, a filter, a resize (issue 14: the clock's pass once a second
+rebuilt every table and banner of the screen; most of it showed the same).
+
+The views are built by hand at moving clock times; each test counts `draw` calls and
+reads the screen. Nothing here times anything.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from cockpit.model import ItemState, Reading, Status, Verdict, VerdictKind
+from cockpit.sources.http_view import HttpChecks, HttpView
+from cockpit.ui.panes.checklist import ChecklistPane
+from cockpit.ui.panes.http import HttpPane
+from cockpit.ui.panes.verdict import VerdictPane
+from cockpit.views import ChecklistRow, ChecklistView, SourceStatus, VerdictView
+from tests.support.panes import PaneApp
+from tests.support.ui import screen_text
+
+SIZES = [(80, 24), (200, 60)]
+NOW = 1_800_000_000.0
+LIVE = SourceStatus("live", age=1.0)
+
+
+class Draws:
+    """Counts a pane's `draw` calls and passes them on."""
+
+    def __init__(self, pane: object) -> None:
+        self.count = 0
+        self._draw = pane.draw  # type: ignore[attr-defined]
+        pane.draw = self  # type: ignore[attr-defined]
+
+    def __call__(self, view: object) -> None:
+        self.count += 1
+        self._draw(view)
+
+
+def checklist(at: float, age: float, status: Status = Status.PASS) -> ChecklistView:
+    rows = (
+        ChecklistRow("Service", "errors", "Error rate under 1%", 0, True, "error_rate < 0.01",
+                     None, ItemState("errors", status, True, detail="error_rate = 0.2%"), age),
+        ChecklistRow("Service", "signoff", "ASR team signed off", 0, True, None, "asr",
+                     ItemState("signoff", Status.UNTICKED, True), None),
+    )
+    return ChecklistView("Launch", (("Service", rows),), at)
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_checklist_draws_only_when_a_state_or_an_age_word_moves(size) -> None:
+    pane = ChecklistPane(id="checklist", configured=True)
+    async with PaneApp(pane, checklist(NOW, 2.0)).run_test(size=size) as pilot:
+        await pilot.pause()
+        draws = Draws(pane)
+        for t in range(1, 20):  # the clock's passes: the reading ages, "<1m" all along
+            pane.show(checklist(NOW + t, 2.0 + t))
+        assert draws.count == 0
+        pane.show(checklist(NOW + 60, 62.0))  # a minute old: the age column says so
+        await pilot.pause()
+        assert draws.count == 1 and "1m" in screen_text(pilot.app)
+        pane.show(checklist(NOW + 61, 63.0, Status.FAIL))  # judged again: failing
+        await pilot.pause()
+        assert draws.count == 2 and "FAIL" in screen_text(pilot.app).upper()
+        pane.apply_filter("signoff")  # the operator's filter draws at once
+        await pilot.pause()
+        assert draws.count == 3 and "Error rate under" not in screen_text(pilot.app)
+        pane.show(checklist(NOW + 62, 64.0, Status.FAIL))
+        assert draws.count == 3  # the same rows under the same filter
+
+
+def verdict(at: float, kind: VerdictKind = VerdictKind.GO) -> VerdictView:
+    unknown = (ItemState("signoff", Status.UNTICKED, True),) if kind == VerdictKind.HOLD else ()
+    return VerdictView(Verdict(kind, (), unknown, at), "asr 2.4.0", {"signoff": "ASR signed off"},
+                       None, NOW, at, release="running 2.4.0 (rev 5, deployed)")
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_verdict_draws_when_the_verdict_or_the_minute_moves(size) -> None:
+    pane = VerdictPane(id="verdict", configured=True)
+    async with PaneApp(pane, verdict(NOW + 1)).run_test(size=size) as pilot:
+        await pilot.pause()
+        draws = Draws(pane)
+        for t in range(2, 59):  # the verdict stands; "watching <1m"
+            pane.show(verdict(NOW + t))
+        assert draws.count == 0
+        pane.show(verdict(NOW + 61))
+        await pilot.pause()
+        assert draws.count == 1 and "watching 1m" in screen_text(pilot.app)
+        pane.show(verdict(NOW + 62, VerdictKind.HOLD))
+        await pilot.pause()
+        text = screen_text(pilot.app)
+        assert draws.count == 2 and "HOLD" in text and "ASR signed off" in text
+        await pilot.resize_terminal(size[0] - 10, size[1])  # a resize draws again
+        await pilot.pause()
+        assert draws.count == 3
+
+
+def checks(at: float, up_at: float, up: bool = True) -> HttpChecks:
+    def r(name: str, value: object) -> Reading:
+        return Reading("http.health", f"http.health.{name}", value, up_at)
+
+    view = HttpView("http.health", LIVE, at, up=r("up", up), code=r("status", 200 if up else 503),
+                    latency=r("latency", 0.012))
+    return HttpChecks((view,))
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_http_checks_draw_on_a_sample_not_on_the_clock(size) -> None:
+    pane = HttpPane(id="http", configured=True)
+    async with PaneApp(pane, checks(NOW, NOW)).run_test(size=size) as pilot:
+        await pilot.pause()
+        draws = Draws(pane)
+        for t in range(1, 5):
+            pane.show(checks(NOW + t, NOW))
+        assert draws.count == 0
+        pane.show(checks(NOW + 5, NOW + 5, up=False))  # the next sample: down
+        await pilot.pause()
+        assert draws.count == 1 and "DOWN 503" in screen_text(pilot.app)
