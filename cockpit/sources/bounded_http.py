@@ -51,7 +51,7 @@ class TooSlow(BoundedHttpError):
         self.total = total
 
 
-async def fetch(client: httpx.AsyncClient, method: str, url: str, *, max_bytes: int,
+async def fetch(client: httpx.AsyncClient, method: str, url: str | httpx.URL, *, max_bytes: int,
                 total: float, **kwargs: Any) -> httpx.Response:
     """`client.request(method, url, **kwargs)` read in full within both bounds."""
     try:
@@ -61,7 +61,7 @@ async def fetch(client: httpx.AsyncClient, method: str, url: str, *, max_bytes: 
         raise TooSlow(_shown(client, url), total) from None
 
 
-async def _read(client: httpx.AsyncClient, method: str, url: str, max_bytes: int,
+async def _read(client: httpx.AsyncClient, method: str, url: str | httpx.URL, max_bytes: int,
                 kwargs: dict[str, Any]) -> httpx.Response:
     async with client.stream(method, url, **kwargs) as response:
         declared = response.headers.get("content-length", "")
@@ -79,8 +79,10 @@ async def _read(client: httpx.AsyncClient, method: str, url: str, max_bytes: int
                               request=response.request, extensions=response.extensions)
 
 
-def _shown(client: httpx.AsyncClient, url: str) -> str:
+def _shown(client: httpx.AsyncClient, url: str | httpx.URL) -> str:
     """The URL asked, as a person would recognise it (no query string: it may be long)."""
+    if not isinstance(url, str):  # built beforehand (prom_api): absolute
+        return str(url.copy_with(query=None))
     base = str(client.base_url).rstrip("/")
     return f"{base}/{url.lstrip('/')}" if base and "://" not in url else url
 

@@ -167,3 +167,30 @@ def test_json_transport_helper_is_sane() -> None:
         httpx.Request("GET", "http://p/api/v1/query?query=up&time=5")
     )
     assert json.loads(response.read())["data"]["result"][0]["value"] == [5.0, "0.5"]
+
+
+async def test_query_urls_are_built_once_and_are_what_httpx_builds() -> None:
+    """A live query's URL is built once (httpx percent-encodes a URL for every request:
+    a quarter of a query's CPU), under the base URL's path prefix, encoded as httpx
+    encodes it; the URLs kept are bounded (an injected clock makes one per query)."""
+    seen: list[str] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        result = [{"metric": {}, "value": [0, "1"]}]
+        return httpx.Response(200, json={"status": "success",
+                                         "data": {"resultType": "vector", "result": result}})
+
+    client = PromClient("https://prom.example/prometheus/", transport=httpx.MockTransport(handle))
+    query = 'sum(rate(http_requests_total{code=~"5.."}[5m])) / 2 + é'
+    for _ in range(3):
+        assert [s.value for s in await client.query(query)] == [1.0]
+    built = str(client._client.build_request("GET", "/api/v1/query",
+                                             params={"query": query}).url)
+    assert seen == [built] * 3
+    assert built.startswith("https://prom.example/prometheus/api/v1/query?query=")
+    assert len(client._urls) == 1
+    for t in range(300):
+        await client.query("up", time=1000.0 + t)
+    assert seen[-1].endswith("&time=1299") and len(client._urls) <= 256
+    await client.close()
