@@ -15,6 +15,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
 
+from cockpit.ui.cells import FastCells
 from cockpit.ui.panes.base import Pane
 
 Row = tuple[str, tuple[Text, ...]]
@@ -24,7 +25,7 @@ def cell_sig(cell: Text) -> tuple[str, str]:
     return (cell.plain, str(cell.style))
 
 
-class CockpitTable(DataTable):
+class CockpitTable(FastCells, DataTable):
     BINDINGS = [
         Binding("j", "cursor_down", "down", show=False, id="list.down", tooltip="Next row"),
         Binding("k", "cursor_up", "up", show=False, id="list.up", tooltip="Previous row"),
