@@ -35,6 +35,7 @@ from cockpit.startup import resume_gc
 from cockpit.ui.keys import APP_BINDINGS, active_keys
 from cockpit.ui.panes import pane_class
 from cockpit.ui.panes.base import Changes, Pane
+from cockpit.ui.partial_render import narrow_partial_updates
 from cockpit.ui.rollback_desk import RollbackDesk, recover
 from cockpit.ui.status_bar import KeyHints, StatusBar, clock  # noqa: F401 - re-exported
 from cockpit.ui.strips import lean_strips
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
     from cockpit.engine import Change, Engine
 
 lean_strips()  # Textual's Strip caches made on first use: ~4.7 MB at 200x60 (ui/strips.py)
+narrow_partial_updates()  # a screen update renders the changed rows only (ui/partial_render.py)
 
 EVENT_BUFFER = 1000  # events kept for the log panes (bounded: hours cost what minutes do)
 FLUSH_EVERY = 0.25  # s: urgent changes are shown within this
