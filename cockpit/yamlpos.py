@@ -13,6 +13,11 @@ the recursive composer runs (`MAX_DEPTH`), aliases may not expand past `MAX_VALU
 values (the "billion laughs") nor refer to themselves, and only the plain YAML core
 tags are accepted (no `!foo`, no `!!python/...`, no merge keys `<<:`); a scalar that
 its tag cannot construct (`!!float abc`) is an error at its place.
+
+The parser is PyYAML's own, in Python, not libyaml's (CParser, ~15x faster): on 3,000
+random edits of the shipped files libyaml accepted 141 that PyYAML refuses (tabs) and,
+of those both accept, gave other events for 11 (tags' implicit flags, an empty scalar's
+mark a column off), so errors and positions would not be the same (issue 14).
 """
 
 from __future__ import annotations
@@ -101,7 +106,7 @@ class _Replay(_Loader):
     """`_Loader`'s composer and resolver over events already parsed (and checked) by
     `compose`, in place of its parser: `yaml.compose` would scan and parse the text a
     second time, about half the CPU of loading a file (the config, checklist and three
-    layouts: ~20 ms of `cockpit run`'s start). Same events, same nodes and marks."""
+    layouts: ~14 ms of `cockpit run`'s start). Same events, same nodes and marks."""
 
     def __init__(self, events: list[yaml.Event]) -> None:  # no reader, scanner, parser
         self._events, self._next = events, 0
