@@ -97,6 +97,39 @@ async def test_verdict_draws_when_the_verdict_or_the_minute_moves(size) -> None:
         assert draws.count == 3
 
 
+@pytest.mark.parametrize("size", SIZES)
+async def test_a_new_verdict_and_its_reasons_repaint_without_a_layout_pass(size) -> None:
+    """GO -> HOLD -> NO-GO with reasons of one, then three lines: the banner's parts keep
+    their size (a layout pass renders and resends the whole screen)."""
+    from textual.widgets import Static
+
+    pane = VerdictPane(id="verdict", configured=True)
+    async with PaneApp(pane, verdict(NOW + 1)).run_test(size=size) as pilot:
+        await pilot.pause()
+        layouts: list[str] = []
+        for w in pane.query(Static):
+            def spy(*regions, layout=False, w=w, inner=w.refresh, **kw):
+                if layout:
+                    layouts.append(w.id or "")
+                return inner(*regions, layout=layout, **kw)
+            w.refresh = spy  # type: ignore[method-assign]
+        pane.show(verdict(NOW + 2, VerdictKind.HOLD))
+        await pilot.pause()
+        assert "HOLD" in screen_text(pilot.app)
+        failing = tuple(ItemState(f"i{n}", Status.FAIL, True, detail="x " * 60)
+                        for n in range(3))
+        names = {f"i{n}": f"item {n}" for n in range(3)}
+        pane.show(VerdictView(Verdict(VerdictKind.NO_GO, failing, (), NOW + 3), "asr 2.4.0",
+                              names, None, NOW, NOW + 3))
+        await pilot.pause()
+        text = screen_text(pilot.app)
+        assert "NO-GO" in text and "item 0" in text
+        pane.show(verdict(NOW + 4))
+        await pilot.pause()
+        assert "every required item passes" in screen_text(pilot.app)
+        assert layouts == []
+
+
 def checks(at: float, up_at: float, up: bool = True) -> HttpChecks:
     def r(name: str, value: object) -> Reading:
         return Reading("http.health", f"http.health.{name}", value, up_at)

@@ -103,9 +103,10 @@ class VerdictPane(Pane):
     VerdictPane.nogo { border: heavy $error; }
     VerdictPane.hold { border: heavy $warning; }
     VerdictPane #verdict-row { height: 1fr; }
-    VerdictPane #verdict-big { width: auto; padding-right: 2; }
-    VerdictPane #verdict-text { width: 1fr; height: auto; }
-    VerdictPane #verdict-info, VerdictPane #verdict-clock { height: 1; }
+    VerdictPane #verdict-big { width: 26; height: 1fr; padding-right: 2; }  /* NO-GO: 24 */
+    VerdictPane #verdict-text { width: 1fr; height: 1fr; }
+    VerdictPane #verdict-info, VerdictPane #verdict-clock { width: 1fr; height: 1; }
+    VerdictPane #verdict-reasons { width: 1fr; height: 1fr; }
     VerdictPane .one-line { text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
