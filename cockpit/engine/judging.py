@@ -85,6 +85,23 @@ class Judging:
         hist = self._history.get(name)
         return hist.points() if hist is not None else []
 
+    def quiet_until(self) -> float:
+        """Until when (this clock) time alone changes nothing the engine holds: no reading
+        goes past its staleness bound before then (a failed one too: its source's state
+        can turn stale); now while one is past it. The screen skips the clock's pass of
+        a pane until then, unless the pane's own words move sooner (ui/panes/base.py)."""
+        now = self.clock()
+        soonest = float("inf")
+        for name, reading in self.readings.items():
+            bound = self.stale_bound(name)
+            if bound is None:
+                continue
+            expires = reading.at + bound
+            if expires <= now:
+                return now
+            soonest = min(soonest, expires)
+        return soonest
+
     def stale_bound(self, name: str) -> float | None:
         source = self._source_of.get(name)
         return source.stale_after if source is not None else None

@@ -237,6 +237,9 @@ class CockpitApp(App[int]):
         except NoMatches:
             return  # shutting down: the layout is gone
         changes, self._pending = self._pending, Changes()
+        quiet_until = getattr(self.engine, "quiet_until", None)
+        if changes.clock and not changes.all and quiet_until is not None:
+            changes.quiet_until = quiet_until()
         with self.batch_update():
             for pane in panes:
                 try:

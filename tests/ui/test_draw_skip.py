@@ -13,6 +13,13 @@ import pytest
 
 from cockpit.model import ItemState, Reading, Status, Verdict, VerdictKind
 from cockpit.sources.http_view import HttpChecks, HttpView
+from cockpit.ui.panes.base import (
+    Changes,
+    coarse_change_in,
+    format_age_coarse,
+    format_age_steps,
+    steps_change_in,
+)
 from cockpit.ui.panes.checklist import ChecklistPane
 from cockpit.ui.panes.http import HttpPane
 from cockpit.ui.panes.verdict import VerdictPane
@@ -151,3 +158,79 @@ async def test_http_checks_draw_on_a_sample_not_on_the_clock(size) -> None:
         pane.show(checks(NOW + 5, NOW + 5, up=False))  # the next sample: down
         await pilot.pause()
         assert draws.count == 1 and "DOWN 503" in screen_text(pilot.app)
+
+
+class Watch:
+    """What a pane reads of the engine on the screen's passes: its clock, its quiet time
+    and one view (counted: a skipped pass takes none)."""
+
+    def __init__(self, make, t: float = NOW) -> None:
+        self.t, self.make, self.views = t, make, 0
+
+    def clock(self) -> float:
+        return self.t
+
+    def _view(self):
+        self.views += 1
+        return self.make(self.t)
+
+    checklist_view = verdict_view = _view
+
+
+def clock_pass(quiet_until: float = float("inf"), **kw) -> Changes:
+    return Changes(clock=True, quiet_until=quiet_until, **kw)
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_clock_passes_take_no_view_until_an_age_word_or_the_engine_moves(size) -> None:
+    read_at = NOW - 2.0  # the checklist's one auto item: a reading 2 s old at NOW
+    watch = Watch(lambda t: checklist(t, t - read_at))
+    pane = ChecklistPane(id="checklist", configured=True)
+    async with PaneApp(pane, checklist(NOW, 2.0)).run_test(size=size) as pilot:
+        await pilot.pause()
+        for t in range(0, 58):  # shown at mount (NOW); "<1m" until the reading is 60 s old
+            watch.t = NOW + t
+            pane.update_from(watch, clock_pass())
+        assert watch.views == 0
+        watch.t = NOW + 58.0  # 60 s old: "1m"
+        pane.update_from(watch, clock_pass())
+        await pilot.pause()
+        assert watch.views == 1 and "1m" in screen_text(pilot.app)
+        watch.t += 1
+        pane.update_from(watch, clock_pass(kinds={"reading"}, sources={"prometheus"}))
+        assert watch.views == 2, "a reading came: the pass is not the clock's alone"
+        watch.t += 1
+        pane.update_from(watch, clock_pass(quiet_until=watch.t))  # a reading goes stale
+        assert watch.views == 3
+        watch.t += 1
+        pane.update_from(watch, Changes(all=True, clock=True, quiet_until=float("inf")))
+        assert watch.views == 4, "a layout shown again takes its view"
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_the_verdict_clock_pass_waits_for_the_next_minute(size) -> None:
+    watch = Watch(lambda t: verdict(t))
+    pane = VerdictPane(id="verdict", configured=True)
+    async with PaneApp(pane, verdict(NOW + 1)).run_test(size=size) as pilot:
+        await pilot.pause()
+        for t in range(1, 60):  # shown at mount: "watching <1m"
+            watch.t = NOW + t
+            pane.update_from(watch, clock_pass())
+        assert watch.views == 0
+        watch.t = NOW + 60  # watching for a minute
+        pane.update_from(watch, clock_pass())
+        await pilot.pause()
+        assert watch.views == 1 and "watching 1m" in screen_text(pilot.app)
+        watch.t = NOW + 61
+        pane.update_from(watch, clock_pass(kinds={"verdict"}))  # the verdict moved
+        assert watch.views == 2
+
+
+def test_age_words_change_when_the_helpers_say() -> None:
+    """steps_change_in / coarse_change_in agree with the words they time."""
+    for change_in, words in ((steps_change_in, format_age_steps),
+                             (coarse_change_in, format_age_coarse)):
+        for age in (0.0, 3.5, 9.99, 10.0, 42.2, 59.5, 60.0, 61.0, 3599.5, 3600.0, 7384.2):
+            later = age + change_in(age)
+            assert words(later) != words(age), (age, later)
+            assert words(later - 0.01) == words(age), (age, later)

@@ -346,3 +346,21 @@ async def test_the_running_clock_turns_a_blind_go_into_hold(tmp_path):
         assert "no source is live" in engine.verdict.unknown[0].detail
     finally:
         await engine.stop()
+
+
+def test_quiet_until_is_when_the_first_reading_goes_stale(tmp_path):
+    """The screen's clock pass skips panes until then (ui/panes/base.py): it is the
+    earliest a reading goes past its bound, a failed one too (its source's state turns
+    stale), and now while one is past it."""
+    engine, clock, _ = make(tmp_path)  # the source's bound: 15 s
+    assert engine.quiet_until() == float("inf")  # nothing read: nothing can age
+    src = engine.sources[0]
+    engine.apply(readings(clock.t), src)
+    assert engine.quiet_until() == clock.t + 15
+    clock.t += 10
+    engine.apply([Reading("prom", "error_rate", None, clock.t, error="timeout")], src)
+    assert engine.quiet_until() == clock.t - 10 + 15, "p95_latency, read 10 s ago, goes first"
+    clock.t += 6  # p95_latency is 16 s old: stale now
+    assert engine.quiet_until() == clock.t
+    engine.apply(readings(clock.t), src)
+    assert engine.quiet_until() == clock.t + 15

@@ -26,7 +26,7 @@ from cockpit.sources.asr.result import ProbeProgress, ProbeResult
 from cockpit.sources.asr.view import AsrDetail, AsrView
 from cockpit.sources.asr.wer import WordOp, words
 from cockpit.ui.panes import register_pane
-from cockpit.ui.panes.base import format_age_coarse
+from cockpit.ui.panes.base import coarse_change_in, format_age_coarse
 from cockpit.ui.panes.lines import LineBody, LinesPane
 from cockpit.ui.spark import sparkline
 from cockpit.ui.text import plain
@@ -271,6 +271,12 @@ class AsrPane(LinesPane):
         age = view.at - view.reading_at if view.reading_at is not None else None
         return (view.detail, view.progress, view.reading_at, view.status.state == "stale",
                 format_age_coarse(age) if age is not None else None)
+
+    def quiet_until(self, view: AsrView) -> float:
+        """When the result's age words move (<10s, 10 s steps, minutes)."""
+        if view.reading_at is None:
+            return float("inf")
+        return view.at + coarse_change_in(view.at - view.reading_at)
 
     def body_lines(self, view: AsrView) -> list[Text]:
         age = view.at - view.reading_at if view.reading_at is not None else None

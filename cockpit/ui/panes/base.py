@@ -63,6 +63,8 @@ build once in `compose_body`, then update.
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -92,6 +94,7 @@ class Changes:
     kinds: set[str] = field(default_factory=set)
     clock: bool = False
     all: bool = False  # layout shown, resume from pause: redraw everything
+    quiet_until: float = -math.inf  # the engine's quiet_until() (engine clock), on a clock pass
 
     def __bool__(self) -> bool:
         return bool(self.sources or self.kinds or self.clock or self.all)
@@ -148,6 +151,18 @@ def format_age_steps(seconds: float | None) -> str:
     if s < 3600:
         return f"{s // 60}m"
     return f"{s // 3600}h{(s % 3600) // 60:02d}m"
+
+
+def steps_change_in(age: float) -> float:
+    """Seconds until `format_age_steps(age)` says something else: <1m, then minutes."""
+    return 60.0 - age if age < 60 else 60.0 - age % 60
+
+
+def coarse_change_in(age: float) -> float:
+    """Seconds until `format_age_coarse(age)` says something else: <10s, 10 s, minutes."""
+    if age < 10:
+        return 10.0 - age
+    return 10.0 - age % 10 if age < 60 else 60.0 - age % 60
 
 
 def status_text(status: SourceStatus | None) -> Text:
@@ -249,6 +264,7 @@ class Pane(Vertical, can_focus=False):
         self._configured: bool | None = configured  # given: a pane test, no engine
         self._last_view: object | None = None  # the last view drawn
         self._drawn_key: object | None = None  # draw_key of the last drawing (None: none)
+        self._quiet_until = -math.inf  # no clock pass needed before (engine clock)
 
     # -- access ---------------------------------------------------------------
 
@@ -340,7 +356,12 @@ class Pane(Vertical, can_focus=False):
             return
         self.show_status(view)
         key = self.draw_key(view)
-        if key is not None:
+        if key is None:
+            self._quiet_until = -math.inf
+        else:
+            status = view.status if isinstance(view, View) else None
+            ticking = status is not None and status.state == "stale"  # "stale for 42s"
+            self._quiet_until = view.at + 1.0 if ticking else self.quiet_until(view)
             key = (key, self.content_size, self.filter_text)
             if key == self._drawn_key:
                 return
@@ -355,6 +376,14 @@ class Pane(Vertical, can_focus=False):
         of a watching cockpit's pane time). None, the default: always draw. A pane whose
         drawing reads anything else (its own state) must put it in the key."""
         return None
+
+    def quiet_until(self, view: Any) -> float:
+        """Until when (engine clock) `draw_key(view)` stays the same while nothing but the
+        clock moves: the next time an age's words, the window clock's minute or a
+        sparkline's slot change. Until then (and the engine's `quiet_until`: no reading
+        goes stale before it) the clock's pass skips this pane without taking its view.
+        Only asked of a pane with a `draw_key`; -inf, the default: never skip."""
+        return -math.inf
 
     def redraw(self) -> None:
         """Draw the last view again (the pane was resized)."""
@@ -377,8 +406,20 @@ class Pane(Vertical, can_focus=False):
         """Called by the app: refresh if configured and wanted. Not for overriding."""
         if not self.configured:
             return
-        if self.wants(changes) or (changes.clock and self.source_name is not None):
-            self.refresh_from(engine)
+        if not (self.wants(changes) or (changes.clock and self.source_name is not None)):
+            return
+        if self._quiet(engine, changes):
+            return
+        self.refresh_from(engine)
+
+    def _quiet(self, engine: Engine, changes: Changes) -> bool:
+        """A pass of the clock alone, before anything this pane shows could move (its
+        `quiet_until`, the engine's): most passes of a steady watch, for most panes."""
+        if not changes.clock or changes.all:
+            return False
+        if engine.clock() >= min(self._quiet_until, changes.quiet_until):
+            return False
+        return not self.wants(dataclasses.replace(changes, clock=False))
 
     # -- operator features ----------------------------------------------------
 

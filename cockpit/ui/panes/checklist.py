@@ -6,6 +6,7 @@ their live value, its age and pass / fail / unknown. `/` filters by any text sho
 
 from __future__ import annotations
 
+import math
 import time
 from typing import TYPE_CHECKING
 
@@ -17,7 +18,7 @@ from textual.widgets import DataTable
 
 from cockpit.model import Status
 from cockpit.ui.panes import register_pane
-from cockpit.ui.panes.base import Changes, format_age_steps
+from cockpit.ui.panes.base import Changes, format_age_steps, steps_change_in
 from cockpit.ui.panes.table import CockpitTable, Row, TablePane
 from cockpit.ui.text import plain, visible
 from cockpit.views import ChecklistView
@@ -89,6 +90,12 @@ class ChecklistPane(TablePane):
                            format_age_steps(r.age) if r.auto is not None else "")
                           for r in rows))
             for title, rows in view.sections)
+
+    def quiet_until(self, view: ChecklistView) -> float:
+        """When the first age word moves (<1m -> 1m, a minute more)."""
+        ages = [r.age for _, rows in view.sections for r in rows
+                if r.auto is not None and r.age is not None]
+        return view.at + min((steps_change_in(a) for a in ages), default=math.inf)
 
     # -- rows -----------------------------------------------------------------
 

@@ -280,6 +280,10 @@ class GpuPane(LinesPane):
         age = int(view.at - view.reading_at) if stale and view.reading_at is not None else None
         return (view.reading_at, view.error, view.snapshot, stale, age)
 
+    def quiet_until(self, view: GpuView) -> float:
+        """Nothing moves with the clock but a stale snapshot's age (the border's state)."""
+        return view.at + 1.0 if view.status.state == "stale" else float("inf")
+
     def body_lines(self, view: GpuView) -> list[Text]:
         if view.reading_at is None:
             return [plain("… waiting for the first GPU reading", "dim")]

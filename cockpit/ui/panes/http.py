@@ -6,6 +6,7 @@ one check only. The border shows the worst state of the checks shown.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -13,7 +14,13 @@ from textual.app import ComposeResult
 
 from cockpit.sources.http_view import HttpChecks, HttpView
 from cockpit.ui.panes import register_pane
-from cockpit.ui.panes.base import Changes, Pane, format_age_steps, status_text
+from cockpit.ui.panes.base import (
+    Changes,
+    Pane,
+    format_age_steps,
+    status_text,
+    steps_change_in,
+)
 from cockpit.ui.panes.table import CockpitTable, Row
 from cockpit.ui.text import plain
 
@@ -73,6 +80,16 @@ class HttpPane(Pane):
         return tuple((c.source, c.status.state, c.up, c.code, c.latency, c.reason,
                       format_age_steps(c.up.age(c.at)) if c.up is not None else "-")
                      for c in view.checks)
+
+    def quiet_until(self, view: HttpChecks) -> float:
+        """When an age word moves; a second on while a check is stale ("stale for 42s")."""
+        soonest = math.inf
+        for c in view.checks:
+            if c.status.state == "stale":
+                return c.at + 1.0
+            if c.up is not None:
+                soonest = min(soonest, c.at + steps_change_in(c.up.age(c.at)))
+        return soonest
 
     def rows(self, view: HttpChecks) -> list[Row]:
         rows: list[Row] = []

@@ -416,6 +416,25 @@ class SloPane(LinesPane):
                 None if alerts is None else (alerts.error, alerts.firing, alerts.more,
                                              alerts.stale))
 
+    def quiet_until(self, view: SloView) -> float:
+        """When a sparkline's slot ends or a signal goes stale; a second on while one is
+        stale or failed (its age is in seconds)."""
+        signals = self._signals(view)
+        spark = Widths(max(20, self.content_size.width), name_width_of(signals)).spark
+        soonest = math.inf
+        for s in signals:
+            r = s.reading
+            if r is None:
+                continue
+            if r.error is not None or s.stale_age is not None:
+                return s.now + 1.0
+            if s.stale_after is not None:
+                soonest = min(soonest, r.at + s.stale_after)
+            if spark and s.window > 0:
+                slot = s.window / spark
+                soonest = min(soonest, (math.floor(s.now / slot) + 1) * slot)
+        return soonest
+
     def body_lines(self, view: SloView) -> list[Text]:
         size = self.content_size
         signals = self._signals(view)

@@ -69,6 +69,23 @@ def window_text(view: VerdictView) -> str:
     return ""
 
 
+def window_changes_at(view: VerdictView) -> float:
+    """When `window_text(view)` next says something else (the engine's clock): the next
+    minute, or the next second in the window's last minute."""
+    at, opens = view.at, view.window_opens
+    if opens is not None:
+        if opens.tzinfo is None:
+            opens = opens.astimezone()
+        delta = at - opens.timestamp()
+        if delta >= 0:
+            return at + 60.0 - delta % 60
+        return at + 1.0 if delta > -61 else at + (-delta) % 60  # T-45s; T-12m
+    if view.started_at is not None:
+        watched = at - view.started_at
+        return view.started_at + 60.0 if watched < 60 else at + 60.0 - watched % 60
+    return float("inf")
+
+
 def verdict_lines(view: VerdictView) -> list[Text]:
     """The named reasons: failing items with their detail, then the unknown ones."""
     verdict, names = view.verdict, view.item_names
@@ -132,6 +149,9 @@ class VerdictPane(Pane):
         v = view.verdict
         return (v.kind, v.failing, v.unknown, view.item_names, view.launch, window_text(view),
                 view.release, view.watchers, view.team_status, self.options.get("big", True))
+
+    def quiet_until(self, view: VerdictView) -> float:
+        return window_changes_at(view)
 
     def draw(self, view: VerdictView) -> None:
         kind = view.verdict.kind
