@@ -126,6 +126,39 @@ async def test_pods_list_repaints_only_changed_lines() -> None:
         assert "9.9" in kube_t.lines_of(pods)[regions[0].y]
 
 
+async def test_pods_list_looks_again_only_when_an_age_word_moves() -> None:
+    """The clock's passes with the same view: the list is not gone over until the first
+    shown pod's age words change (10 s steps), then that line is repainted."""
+    import dataclasses
+
+    store = kube_t.KubeStore()
+    c = kube_t.launch_cluster(healthy=12)
+    kube_t.feed(store, c)
+    app = kube_t.PaneApp(store)
+    async with app.run_test(size=(200, 60)) as pilot:
+        await pilot.pause()
+        pods = app.query_one(PodList)
+        view = kube_t.view_of(store)
+        born = max(r.pod.created for r in pods.rows if r.pod.created is not None)
+        app.pane.show(dataclasses.replace(view, at=born + 3.0))  # the newest pod: 3 s old
+        await pilot.pause()
+        moves = pods.ages_move_at()
+        assert moves == born + 10.0  # "<10s" -> "10s"
+        looked: list[float] = []
+        inner = pods.repaint_changed
+        pods.repaint_changed = lambda: (looked.append(pods.now), inner())  # type: ignore
+        spy = Spy(pods)
+        t = pods.now + 1.0
+        while t < moves:
+            app.pane.show(dataclasses.replace(view, at=t))
+            t += 1.0
+        assert looked == [] and spy.calls == []
+        app.pane.show(dataclasses.replace(view, at=moves))
+        await pilot.pause()
+        assert looked == [moves]
+        assert spy.calls and all(r.height == 1 for regions, _ in spy.calls for r in regions)
+
+
 class ShapeApp(App[None]):
     CSS = "#auto { height: auto; width: 1fr; } #fill { height: 1fr; width: 1fr; }"
 

@@ -17,6 +17,7 @@ All names and messages go through `plain()`.
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -34,6 +35,7 @@ from cockpit.ui.panes import register_pane
 from cockpit.ui.panes.base import (
     Changes,
     Pane,
+    coarse_change_in,
     update_if_changed,
 )
 from cockpit.ui.panes.pod_lines import (
@@ -112,6 +114,16 @@ class PodList(Widget, can_focus=True):
                  if self._drawn.get(y) != self._line(y)]
         if dirty:
             self.refresh(*dirty)
+
+    def ages_move_at(self) -> float:
+        """When the first shown pod's age says something else (10 s steps, then minutes):
+        the only words of the list that move with the clock alone."""
+        soonest = math.inf
+        for row in self.rows[self.top:self.top + max(1, self.size.height)]:
+            created = row.pod.created
+            if created is not None:
+                soonest = min(soonest, self.now + coarse_change_in(max(0.0, self.now - created)))
+        return soonest
 
     @property
     def selected(self) -> PodRow | None:
@@ -286,7 +298,7 @@ class PodsPane(Pane):
                 title += f" · /{self.filter_text}"
             self.set_title(plain(title))
             pods.set_rows(self._rows, multi, pods_view.at)
-        elif pods_view.at - pods.now >= 1.0:
+        elif pods_view.at - pods.now >= 1.0 and pods_view.at >= pods.ages_move_at():
             pods.now = pods_view.at  # ages move (in steps: only the lines that stepped)
             pods.repaint_changed()
 
