@@ -92,11 +92,11 @@ class Judging:
         a pane until then, unless the pane's own words move sooner (ui/panes/base.py)."""
         now = self.clock()
         soonest = float("inf")
-        for name, reading in self.readings.items():
-            bound = self.stale_bound(name)
-            if bound is None:
+        for source in self.sources:
+            readings = self._readings_of.get(source.name)
+            if not readings or source.stale_after is None:
                 continue
-            expires = reading.at + bound
+            expires = min(r.at for r in readings.values()) + source.stale_after
             if expires <= now:
                 return now
             soonest = min(soonest, expires)

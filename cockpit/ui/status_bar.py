@@ -56,6 +56,8 @@ class StatusBar(Horizontal):
     StatusBar #state.paused { background: $warning; color: $background; text-style: bold; }
     """
 
+    _state: Static | None = None
+
     def compose(self) -> ComposeResult:
         yield KeyHints("", id="keys")
         yield Static("", id="state")
@@ -69,12 +71,14 @@ class StatusBar(Horizontal):
     def show(self, layout: str, paused_at: float | None, keys: bool = True) -> None:
         """The layout, clock and PAUSED mark; the key hints too when `keys` (they change
         only with focus, the screen or the layout: computing them is most of this)."""
-        found = self.query("#state")
-        if not found:
-            return  # shutting down
+        state = self._state
+        if state is None or not state.is_attached:
+            found = self.query("#state")
+            if not found:
+                return  # shutting down
+            state = self._state = found.first(Static)  # found once: a query each pass
         if keys:
             self.show_keys()
-        state = found.first(Static)
         if paused_at is not None:
             update_if_changed(state, plain(f"⏸ PAUSED at {clock(paused_at)} · p resumes"))
             state.add_class("paused")

@@ -233,6 +233,7 @@ class PodsPane(Pane):
         self._rows: list[PodRow] | tuple[PodRow, ...] = ()
         self._shown_filter: str | None = None
         self._shown_width: tuple[int, int] = (-1, -1)
+        self._widgets: tuple[Static, PodList] | None = None
 
     @property
     def can_filter(self) -> bool:
@@ -256,8 +257,9 @@ class PodsPane(Pane):
 
     def draw(self, pods_view: PodsView) -> None:
         view = pods_view.kube
-        top = self.query_one("#pods-top", Static)
-        pods = self.query_one(PodList)
+        if self._widgets is None:  # found once: two queries a second were measurable
+            self._widgets = (self.query_one("#pods-top", Static), self.query_one(PodList))
+        top, pods = self._widgets
         width = max(20, self.content_size.width or 76)
         if view is None:
             why = pods_view.error or "waiting for the first list"
