@@ -234,3 +234,32 @@ def test_age_words_change_when_the_helpers_say() -> None:
             later = age + change_in(age)
             assert words(later) != words(age), (age, later)
             assert words(later - 0.01) == words(age), (age, later)
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_slo_quiet_until_is_when_its_sparkline_or_staleness_moves(size) -> None:
+    """The SLO pane's quiet time agrees with its draw_key: the key stands until then and
+    moves just after (a sparkline's slot ends, or the signal goes stale)."""
+
+    from cockpit.sources.prom_view import SignalView, SloView
+    from cockpit.ui.panes.slo import SloPane
+
+    def slo(now: float, read_at: float) -> SloView:
+        r = Reading("prometheus", "error_rate", 0.002, read_at, unit="ratio")
+        points = tuple((read_at - 60 * i, 0.002) for i in range(20))
+        sig = SignalView("error_rate", r, points, {}, 15.0, now, window=1800.0)
+        return SloView("prometheus", LIVE, now, signals=(sig,))
+
+    t0 = NOW + 0.3  # not on a slot's end (there the key moves at once: no quiet time)
+    pane = SloPane(id="slo", configured=True)
+    async with PaneApp(pane, slo(t0, t0)).run_test(size=size) as pilot:
+        await pilot.pause()
+        for read_at in (t0, t0 - 14.5):  # whichever comes first: a slot ends, stale
+            fresh = slo(t0, read_at)
+            until = pane.quiet_until(fresh)
+            assert t0 < until <= read_at + 15.0
+            key = pane.draw_key(fresh)
+            for t in (t0 + 0.1, until - 0.01):
+                assert pane.draw_key(slo(t, read_at)) == key
+            assert pane.draw_key(slo(until + 0.01, read_at)) != key
+        assert pane.quiet_until(slo(t0, t0 - 20)) == t0 + 1.0  # stale: its age ticks

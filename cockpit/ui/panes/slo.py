@@ -406,11 +406,15 @@ class SloPane(LinesPane):
         only = self.options.get("queries")
         return [s for s in view.signals if not only or s.name in set(only)]
 
+    def _spark(self, signals: list[SignalView]) -> int:
+        """The sparklines' width at this size, as `render` lays the lines out."""
+        return Widths(max(20, self.content_size.width), name_width_of(signals)).spark
+
     def draw_key(self, view: SloView) -> object:
         """What the lines show: every signal's reading and history, the sparklines' slot,
         the seconds of a stale or failed signal's age; the firing alerts."""
         signals = self._signals(view)
-        spark = Widths(max(20, self.content_size.width), name_width_of(signals)).spark
+        spark = self._spark(signals)
         alerts = view.alerts
         return (tuple(signal_key(s, spark) for s in signals),
                 None if alerts is None else (alerts.error, alerts.firing, alerts.more,
@@ -420,7 +424,7 @@ class SloPane(LinesPane):
         """When a sparkline's slot ends or a signal goes stale; a second on while one is
         stale or failed (its age is in seconds)."""
         signals = self._signals(view)
-        spark = Widths(max(20, self.content_size.width), name_width_of(signals)).spark
+        spark = self._spark(signals)
         soonest = math.inf
         for s in signals:
             r = s.reading
@@ -430,9 +434,9 @@ class SloPane(LinesPane):
                 return s.now + 1.0
             if s.stale_after is not None:
                 soonest = min(soonest, r.at + s.stale_after)
-            if spark and s.window > 0:
+            if spark and s.window > 0:  # signal_key's slot moves once `now` passes its end
                 slot = s.window / spark
-                soonest = min(soonest, (math.floor(s.now / slot) + 1) * slot)
+                soonest = min(soonest, math.ceil(s.now / slot) * slot)
         return soonest
 
     def body_lines(self, view: SloView) -> list[Text]:
