@@ -4,7 +4,8 @@ The app does no I/O of its own: it renders engine state and hands the operator's
 actions (tick, note, sample now) to the engine. Engine changes arrive through
 `engine.subscribe`; they are collected into a `Changes` and applied to the panes of
 the current layout, never while PAUSED: what the operator must see at once (a verdict,
-a source down or back, an event) within a quarter of a second; new readings and a
+a source down or back, an event) a tenth of a second after the first of a burst (a
+timer per burst, no polling); new readings and a
 probe's progress with the once-a-second pass that moves the ages, so a dozen sources
 sampling at their own moments cost one repaint a second, not one each. Layouts are
 mounted once each, on first use, and switched by a ContentSwitcher, so switching does
@@ -42,13 +43,16 @@ from cockpit.ui.strips import lean_strips
 from cockpit.ui.text import plain, visible
 
 if TYPE_CHECKING:
+    from textual.driver import Driver
+    from textual.timer import Timer
+
     from cockpit.engine import Change, Engine
 
 lean_strips()  # Textual's Strip caches made on first use: ~4.7 MB at 200x60 (ui/strips.py)
 narrow_partial_updates()  # a screen update renders the changed rows only (ui/partial_render.py)
 
 EVENT_BUFFER = 1000  # events kept for the log panes (bounded: hours cost what minutes do)
-FLUSH_EVERY = 0.25  # s: urgent changes are shown within this
+URGENT_AFTER = 0.1  # s: an urgent change is shown this soon (a burst: one repaint)
 CLOCK_PHASE = 0.5  # s after each whole second of the monotonic clock: the 1 s pass
 # Not held for the clock. A probe's progress is (the bar moves once a second): at four
 # updates a second, a streaming probe was half of the screen's repaints (each ~3 ms).
@@ -104,6 +108,17 @@ class CockpitApp(App[int]):
         self._unsubscribe: Callable[[], None] | None = None
         self._loop_thread = threading.get_ident()
         self._rollback_desk: RollbackDesk | None = None
+        self._urgent_timer: Timer | None = None
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver, but on a terminal one whose input thread does not poll
+        (ui/driver.py: ten wake-ups a second, for hours)."""
+        default = super().get_driver_class()
+        if default.__module__ != "textual.drivers.linux_driver":
+            return default  # headless, web, Windows, or TEXTUAL_DRIVER: as Textual chose
+        from cockpit.ui.driver import driver_class  # noqa: PLC0415 - needs termios
+
+        return driver_class(default)
 
     @property
     def rollback_desk(self) -> RollbackDesk | None:
@@ -168,7 +183,6 @@ class CockpitApp(App[int]):
             self.call_after_refresh(self.run_worker, self._start_engine(), group="engine",
                                     exit_on_error=False)
         self.call_after_refresh(resume_gc)  # paused by `cockpit run` until now (startup.py)
-        self.set_interval(FLUSH_EVERY, self._apply_urgent)
         # The sources sample on a grid of whole seconds (engine/running.py, until_next):
         # the clock's pass half a second after it shows what they brought in one repaint.
         self.set_timer((CLOCK_PHASE - time.monotonic()) % 1.0, self._start_clock)
@@ -205,6 +219,10 @@ class CockpitApp(App[int]):
         elif kind in ("status", "progress"):
             self._pending.sources.add(payload)  # down or back; a view moving between samples
         self._pending.kinds.add(kind)
+        if kind in URGENT and self._urgent_timer is None:
+            # One timer per burst, none while nothing happens: a poll four times a second
+            # was a tenth of the screen's cost while watching (issue 14).
+            self._urgent_timer = self.set_timer(URGENT_AFTER, self._apply_urgent)
 
     def _verdict_changed(self, kind: VerdictKind | None) -> None:
         if kind is None:
@@ -225,7 +243,8 @@ class CockpitApp(App[int]):
         self._apply_changes()
 
     def _apply_urgent(self) -> None:
-        """Four times a second: apply what is pending if any of it is urgent."""
+        """URGENT_AFTER an urgent change: apply what is pending, unless a pass already did."""
+        self._urgent_timer = None
         if self._pending.all or self._pending.kinds & URGENT:
             self._apply_changes()
 

@@ -39,9 +39,10 @@ What the base does for you:
 - `wants(changes)`: by default the app calls `refresh_from` when a reading of
   `source_name` changed, a kind in `LISTENS` happened, or once a second (`clock`,
   so ages move). Repaints are coalesced by the app (verdict, status and event changes
-  within 0.25 s, readings and progress with the once-a-second pass) and stop while the
-  screen is PAUSED. Override `wants` for finer control; `changes.beyond_progress()` is
-  "anything but another source's progress" for a pane that shows every source.
+  0.1 s after the first of a burst, readings and progress with the once-a-second pass)
+  and stop while the screen is PAUSED. Override `wants` for finer control;
+  `changes.beyond_progress()` is "anything but another source's progress" for a pane
+  that shows every source.
 - `self.cockpit`: the app (for actions: `call_engine`, `begin_action`). `self.spec.options`: the
   extra keys given to this pane in the layout YAML (e.g. `source: api-health`).
 - Keys: `BINDINGS` with an `id`, a one-word description (the status bar) and a

@@ -1,0 +1,109 @@
+"""The terminal driver's input thread sleeps until input, its exit, or an Esc's deadline
+(ui/driver.py), and still delivers keys, a lone Esc and quits as Textual's does."""
+
+from __future__ import annotations
+
+import os
+import selectors
+import signal
+import threading
+import time
+import tty
+from collections.abc import Callable, Iterator
+
+import pytest
+from textual import events
+from textual.drivers.headless_driver import HeadlessDriver
+from textual.drivers.linux_driver import LinuxDriver
+from textual.message import Message
+
+from cockpit.ui.app import CockpitApp
+from cockpit.ui.driver import POLL_S, SAFETY_S, QuietLinuxDriver, driver_class
+from tests.support.ui import layouts, make_engine
+
+
+class _Recording(QuietLinuxDriver):
+    """The driver on a pty of the test's, keeping what it would post to the app."""
+
+    def __init__(self, fd: int) -> None:
+        super().__init__(app=None)  # type: ignore[arg-type]
+        self.fileno = fd
+        self.messages: list[Message] = []
+        self.lock = threading.Lock()
+
+    def process_message(self, message: Message) -> None:
+        with self.lock:
+            self.messages.append(message)
+
+    def keys(self) -> list[str]:
+        with self.lock:
+            return [m.key for m in self.messages if isinstance(m, events.Key)]
+
+
+@pytest.fixture
+def signals() -> Iterator[None]:
+    """LinuxDriver installs SIGTSTP/SIGCONT handlers when made: put the test's back."""
+    saved = {s: signal.getsignal(s) for s in (signal.SIGTSTP, signal.SIGCONT)}
+    yield
+    for sig, handler in saved.items():
+        signal.signal(sig, handler)
+
+
+def _until(check: Callable[[], bool], within: float = 10.0) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.01)
+    return check()
+
+
+def test_a_terminal_gets_the_quiet_driver_and_anything_else_is_left_alone(
+        tmp_path, signals) -> None:
+    assert driver_class(LinuxDriver) is QuietLinuxDriver
+    assert driver_class(HeadlessDriver) is HeadlessDriver
+    engine, _ = make_engine(tmp_path)
+    app = CockpitApp(engine, layouts("compact"), layout="compact", start_engine=False)
+    default = super(CockpitApp, app).get_driver_class()
+    assert app.get_driver_class() is driver_class(default)
+
+
+async def test_the_input_thread_sleeps_until_a_key_an_esc_deadline_or_its_exit(
+        monkeypatch, signals) -> None:
+    waits: list[float | None] = []
+    select = selectors.SelectSelector.select
+
+    def recorded(self: selectors.SelectSelector, timeout: float | None = None) -> list:
+        waits.append(timeout)
+        return select(self, timeout)
+
+    monkeypatch.setattr(selectors.SelectSelector, "select", recorded)
+    master, slave = os.openpty()
+    tty.setraw(slave)  # as the app's terminal: bytes as they come, no line editing
+    try:
+        driver = _Recording(slave)
+        thread = threading.Thread(target=driver.run_input_thread, daemon=True)
+        thread.start()
+        assert _until(lambda: len(waits) >= 1)
+        assert waits[0] == SAFETY_S  # nothing pending: no 0.1 s poll
+
+        os.write(master, b"j")
+        assert _until(lambda: driver.keys() == ["j"])
+
+        # A lone Esc: the parser waits for the rest of a sequence, then it is the key.
+        os.write(master, b"\x1b")
+        assert _until(lambda: driver.keys() == ["j", "escape"])
+        esc_waits = [w for w in waits if w is not None and w < SAFETY_S]
+        assert esc_waits, "the thread slept through the Esc deadline"
+        assert all(w <= POLL_S for w in esc_waits)
+        assert _until(lambda: waits[-1] == SAFETY_S)  # and back to sleep
+
+        started = time.monotonic()
+        driver.exit_event.set()  # what LinuxDriver.disable_input does when the app quits
+        thread.join(10)
+        assert not thread.is_alive()
+        assert time.monotonic() - started < SAFETY_S / 2  # woken, not timed out
+        driver.close()
+    finally:
+        os.close(master)
+        os.close(slave)
