@@ -51,6 +51,7 @@ class ApiServer(ThreadingHTTPServer):
 class ApiHandler(BaseHTTPRequestHandler):
     server: ApiServer  # type: ignore[assignment]
     protocol_version = "HTTP/1.1"
+    wbufsize = 1 << 16  # one write per answer, as a real server (see sim/prometheus/server)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         pass
