@@ -8,16 +8,19 @@ or broken server costs bounded memory and time and ends in a clear error:
 
     response = await fetch(client, "GET", url, max_bytes=1 << 20, total=5.0)
 
-`fetch` returns an ordinary, fully read `httpx.Response` (`.json()`, `.text` work),
-or raises `TooLarge` / `TooSlow` (both `BoundedHttpError`, with a one-line message);
-network errors are httpx's own, as before. The body limit counts decoded bytes (after
-gzip), checked chunk by chunk, and a declared Content-Length over it fails before
-any body is read.
+`fetch` returns an `Answer`, the fully read answer (`.status_code`, `.reason_phrase`,
+`.headers`, `.content`, `.json()`, `.text`, as on an `httpx.Response`), or raises
+`TooLarge` / `TooSlow` (both `BoundedHttpError`, with a one-line message); network
+errors are httpx's own, as before. The body limit counts decoded bytes (after gzip),
+checked chunk by chunk, and a declared Content-Length over it fails before any body
+is read. The answer is not rebuilt as a second `httpx.Response`: that copied and
+re-validated every header and re-ran the content decoders, per request (issue 14).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import TYPE_CHECKING, Any
 
 from cockpit.sources import deferred
@@ -32,7 +35,27 @@ else:
 HEALTH_MAX_BYTES = 1 << 20
 API_MAX_BYTES = 8 << 20
 
-_DROP = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+
+
+class Answer:
+    """A fully read HTTP answer: what the callers used of the `httpx.Response`."""
+
+    __slots__ = ("content", "headers", "reason_phrase", "status_code")
+
+    def __init__(self, status_code: int, reason_phrase: str, headers: httpx.Headers,
+                 content: bytes) -> None:
+        self.status_code = status_code
+        self.reason_phrase = reason_phrase
+        self.headers = headers  # as received (Content-Encoding/-Length of the wire)
+        self.content = content  # decoded (gunzipped), at most max_bytes
+
+    def json(self) -> Any:
+        """The body parsed as JSON (UTF-8/16/32 detected, as httpx does); ValueError if not."""
+        return json.loads(self.content)
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", errors="replace")
 
 
 class BoundedHttpError(Exception):
@@ -52,19 +75,21 @@ class TooSlow(BoundedHttpError):
 
 
 async def fetch(client: httpx.AsyncClient, method: str, url: str | httpx.URL, *, max_bytes: int,
-                total: float, **kwargs: Any) -> httpx.Response:
+                total: float, **kwargs: Any) -> Answer:
     """`client.request(method, url, **kwargs)` read in full within both bounds."""
     try:
         async with asyncio.timeout(total):
-            return await _read(client, method, url, max_bytes, kwargs)
+            return await _read(client, client.build_request(method, url, **kwargs), url, max_bytes)
     except TimeoutError:
         raise TooSlow(_shown(client, url), total) from None
 
 
-async def _read(client: httpx.AsyncClient, method: str, url: str | httpx.URL, max_bytes: int,
-                kwargs: dict[str, Any]) -> httpx.Response:
-    async with client.stream(method, url, **kwargs) as response:
-        declared = response.headers.get("content-length", "")
+async def _read(client: httpx.AsyncClient, request: httpx.Request, url: str | httpx.URL,
+                max_bytes: int) -> Answer:
+    response = await client.send(request, stream=True)
+    try:
+        headers = response.headers
+        declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > max_bytes:
             raise TooLarge(_shown(client, url), max_bytes)
         chunks: list[bytes] = []
@@ -74,9 +99,10 @@ async def _read(client: httpx.AsyncClient, method: str, url: str | httpx.URL, ma
             if size > max_bytes:
                 raise TooLarge(_shown(client, url), max_bytes)
             chunks.append(chunk)
-        headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _DROP]
-        return httpx.Response(response.status_code, headers=headers, content=b"".join(chunks),
-                              request=response.request, extensions=response.extensions)
+    finally:
+        await response.aclose()
+    content = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    return Answer(response.status_code, response.reason_phrase, headers, content)
 
 
 def _shown(client: httpx.AsyncClient, url: str | httpx.URL) -> str:

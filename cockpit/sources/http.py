@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urljoin
@@ -35,7 +34,7 @@ from cockpit.config import MAX_BODY_FILE, HttpCheck, read_secret
 from cockpit.model import Reading, now
 from cockpit.redact import redact, register_secret
 from cockpit.sources import deferred
-from cockpit.sources.bounded_http import HEALTH_MAX_BYTES, TooLarge, TooSlow
+from cockpit.sources.bounded_http import HEALTH_MAX_BYTES, Answer, TooLarge, TooSlow
 from cockpit.sources.bounded_http import fetch as bounded_fetch
 from cockpit.sources.http_view import HttpView, http_view
 from cockpit.sources.ssl_contexts import httpx_context
@@ -49,29 +48,21 @@ else:
 _MISSING = object()
 
 
-@dataclass(frozen=True)
-class Answer:
-    status: int
-    reason: str
-    headers: httpx.Headers
-    body: bytes
-
-    def json(self) -> Any:
-        try:
-            return json.loads(self.body.decode("utf-8", errors="replace"))
-        except ValueError:
-            return _MISSING
-
-
 async def fetch(client: httpx.AsyncClient, method: str, url: str, timeout: float,
                 content: bytes | None = None) -> Answer:
     """One request through the shared bounded helper: at most 1 MiB of answer, and
     `timeout` for the whole of it (a drip-fed body ends there). Raises httpx's errors,
     `TooSlow` or `TooLarge`."""
-    response = await bounded_fetch(client, method, url, max_bytes=HEALTH_MAX_BYTES,
-                                   total=timeout, content=content)
-    return Answer(response.status_code, response.reason_phrase, response.headers,
-                  response.content)
+    return await bounded_fetch(client, method, url, max_bytes=HEALTH_MAX_BYTES, total=timeout,
+                               content=content)
+
+
+def parsed(answer: Answer) -> Any:
+    """The answer's body as JSON, or `_MISSING` when it is not JSON."""
+    try:
+        return json.loads(answer.content.decode("utf-8", errors="replace"))
+    except ValueError:
+        return _MISSING
 
 
 def json_at(data: Any, path: str) -> Any:
@@ -165,12 +156,13 @@ class HttpSource:
             return self._failed(at, redact(f"{type(exc).__name__}: {exc}") or type(exc).__name__)
         latency = time.perf_counter() - started
         misses = self._misses(answer)
-        detail: dict[str, Any] = {"url": redact(c.url), "reason": answer.reason}
+        detail: dict[str, Any] = {"url": redact(c.url), "reason": answer.reason_phrase}
         if misses:
             detail["failed"] = misses
         out = [
             Reading(self.name, f"{self.name}.up", not misses, at, detail=detail),
-            Reading(self.name, f"{self.name}.status", float(answer.status), at, detail=detail),
+            Reading(self.name, f"{self.name}.status", float(answer.status_code), at,
+                    detail=detail),
             Reading(self.name, f"{self.name}.latency", latency, at, unit="seconds", detail=detail),
         ]
         out += [Reading(self.name, f"{self.name}.header.{h}",
@@ -182,22 +174,23 @@ class HttpSource:
                                allowed in ("*", c.cors_origin), at,
                                detail={"origin": c.cors_origin, "allowed": allowed}))
         if c.job is not None:
-            out += await self._job(answer, at, started, status_ok=answer.status in c.expect_status)
+            out += await self._job(answer, at, started,
+                                   status_ok=answer.status_code in c.expect_status)
         return out
 
     def _misses(self, answer: Answer) -> list[str]:
         """What the answer did not meet, one short line each (empty: all met)."""
         c = self.check
         misses = []
-        if answer.status not in c.expect_status:
+        if answer.status_code not in c.expect_status:
             want = ", ".join(str(s) for s in c.expect_status)
-            misses.append(f"status {answer.status} (needs {want})")
+            misses.append(f"status {answer.status_code} (needs {want})")
         if c.expect_body is not None:
-            text = answer.body.decode("utf-8", errors="replace")
+            text = answer.content.decode("utf-8", errors="replace")
             if c.expect_body not in text:
                 misses.append(f"body lacks {redact(repr(c.expect_body))[:80]}")
         if c.expect_json:
-            data = answer.json()
+            data = parsed(answer)
             if data is _MISSING:
                 misses.append("body is not JSON")
             else:
@@ -226,7 +219,7 @@ class HttpSource:
                     Reading(self.name, duration, None, at, error=error)]
 
         if not status_ok:
-            return result(False, f"not submitted: status {answer.status}")
+            return result(False, f"not submitted: status {answer.status_code}")
         url = self._status_url(answer)
         if url is None:
             return result(False, "submitted, but the answer names no job to poll")
@@ -240,7 +233,7 @@ class HttpSource:
                 return failed(redact(str(exc)))
             except httpx.HTTPError as exc:
                 return failed(redact(f"{type(exc).__name__}: {exc}") or type(exc).__name__)
-            data = polled.json()
+            data = parsed(polled)
             state = json_at(data, job.done_path) if data is not _MISSING else _MISSING
             if state == job.done_value:
                 return result(True, f"{job.done_path} = {_shown(state)}")
@@ -258,7 +251,7 @@ class HttpSource:
             template = urljoin(self.check.url, job.status_url)
             if "{id}" not in template:
                 return template
-            ident = json_at(answer.json(), job.id_path or "")
+            ident = json_at(parsed(answer), job.id_path or "")
             if ident is _MISSING or isinstance(ident, dict | list):
                 return None
             return template.replace("{id}", quote(str(ident), safe=""))

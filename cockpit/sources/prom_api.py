@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from cockpit.model import Series
 from cockpit.redact import redact, register_credentials, register_secret
 from cockpit.sources import deferred
-from cockpit.sources.bounded_http import API_MAX_BYTES, TooLarge, TooSlow, fetch
+from cockpit.sources.bounded_http import API_MAX_BYTES, Answer, TooLarge, TooSlow, fetch
 from cockpit.sources.ssl_contexts import httpx_context
 
 if TYPE_CHECKING:
@@ -248,7 +248,7 @@ class PromClient:
         return url
 
 
-def _decode(response: httpx.Response, url: str) -> dict[str, Any]:
+def _decode(response: Answer, url: str) -> dict[str, Any]:
     """The `data` of an API answer, or the PromError that the answer amounts to."""
     status = response.status_code
     if status in (401, 403):

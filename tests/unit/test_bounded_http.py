@@ -6,6 +6,7 @@ httpx client, the Prometheus client and the http health-check source.
 
 from __future__ import annotations
 
+import gzip
 import resource
 import time
 
@@ -82,3 +83,84 @@ async def test_too_many_series_in_a_small_answer_is_refused(server):
         with pytest.raises(PromError) as info:
             await client.query("up")
     assert info.value.kind == TOO_LARGE and "30000 series" in info.value.message
+
+
+# ---------------------------------------------------------------- the Answer, in memory
+# (httpx.MockTransport: the same client.send path, no server)
+
+
+def mock_client(handler) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.MockTransport(handler),
+                             base_url="http://prom.test:9090/prefix")
+
+
+async def test_the_answer_is_the_whole_body_read_in_chunks():
+    async def chunks():
+        for part in (b'{"status": ', b'"success", ', b'"data": {}}'):
+            yield part
+
+    async with mock_client(lambda request: httpx.Response(
+            201, content=chunks(), headers={"X-Thing": "a"})) as client:
+        answer = await fetch(client, "GET", "/api/v1/query", max_bytes=1024, total=5)
+    assert answer.status_code == 201 and answer.reason_phrase == "Created"
+    assert answer.content == b'{"status": "success", "data": {}}'
+    assert answer.json() == {"status": "success", "data": {}}
+    assert answer.headers["x-thing"] == "a"
+
+
+async def test_a_chunked_body_over_the_limit_is_refused_as_it_arrives():
+    sent = []
+
+    async def chunks():
+        for i in range(100):
+            sent.append(i)
+            yield b"x" * 100
+
+    async with mock_client(lambda request: httpx.Response(200, content=chunks())) as client:
+        with pytest.raises(TooLarge, match=r"answer from http://prom.test:9090/prefix/big is "
+                                           r"larger than 1000 bytes: refused"):
+            await fetch(client, "GET", "big", max_bytes=1000, total=5)
+    assert len(sent) < 20  # refused at the chunk over the limit, not after the whole body
+
+
+async def test_the_limit_counts_gunzipped_bytes_and_the_answer_is_decoded():
+    body = b'{"status": "success", "data": {"pad": "' + b"0" * 4000 + b'"}}'
+    packed = gzip.compress(body)
+    assert len(packed) < 200
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=packed, headers={"Content-Encoding": "gzip"})
+
+    async with mock_client(handler) as client:
+        answer = await fetch(client, "GET", "/q", max_bytes=8192, total=5)
+        assert answer.content == body and answer.json()["status"] == "success"
+        with pytest.raises(TooLarge):  # 200 bytes on the wire, 4 KB once unpacked
+            await fetch(client, "GET", "/q", max_bytes=1024, total=5)
+
+
+async def test_a_declared_length_over_the_limit_fails_before_the_body_is_read():
+    read = []
+
+    async def chunks():
+        read.append(1)
+        yield b"x" * 10
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=chunks(), headers={"Content-Length": "5000"})
+
+    url = httpx.URL("http://prom.test:9090/api/v1/query", params={"query": "up"})
+    async with mock_client(handler) as client:
+        with pytest.raises(TooLarge, match=r"from http://prom.test:9090/api/v1/query is larger"):
+            await fetch(client, "GET", url, max_bytes=1000, total=5)  # no query string shown
+    assert read == []
+
+
+async def test_an_answer_that_is_not_json_raises_value_error_and_reads_as_text():
+    async with mock_client(lambda request: httpx.Response(
+            502, content=b"<html>bad \xff gateway</html>")) as client:
+        answer = await fetch(client, "POST", "/x", max_bytes=1024, total=5,
+                             data={"query": "up"})
+    assert answer.status_code == 502 and answer.reason_phrase == "Bad Gateway"
+    with pytest.raises(ValueError):
+        answer.json()
+    assert answer.text == "<html>bad \ufffd gateway</html>"
