@@ -219,6 +219,69 @@ async def test_line_body_repaints_only_the_changed_line(size) -> None:
         assert pilot.app.is_running
 
 
+class ShortLinesApp(App[None]):
+    CSS = "LineBody { height: 3; }"
+
+    def compose(self) -> ComposeResult:
+        yield LineBody(id="body")
+        yield Static("below", id="below")
+
+
+async def test_line_body_leaves_rows_below_its_height_until_they_are_shown() -> None:
+    """A body with more lines than rows (the ASR probe's timings under its transcript)
+    does not repaint for a line it cannot show; made taller, it shows the new line."""
+    app = ShortLinesApp()
+    async with app.run_test(size=(80, 24)) as pilot:
+        body = app.query_one(LineBody)
+        lines = [plain(f"line {i}") for i in range(6)]
+        body.set_lines(lines)
+        await pilot.pause()
+        spy = Spy(body)
+        body.set_lines([*lines[:4], plain("line 4, moved"), lines[5]])
+        await pilot.pause()
+        assert spy.calls == []  # row 4 is not on screen (the body is 3 rows high)
+        body.set_lines([lines[0], plain("line 1, moved"), *lines[2:4],
+                        plain("line 4, moved"), lines[5]])
+        await pilot.pause()
+        (regions, layout), = spy.calls
+        assert [(r.y, r.height) for r in regions] == [(1, 1)] and layout is False
+        body.styles.height = 6
+        await pilot.pause()
+        w, h = body.size
+        assert h == 6
+        shown = [s.text.rstrip() for s in body.render_lines(Region(0, 0, w, h))]
+        assert shown[1] == "line 1, moved" and shown[4] == "line 4, moved"
+
+
+class NoRoomApp(App[None]):
+    CSS = "PodList { height: 0; }"
+
+    def compose(self) -> ComposeResult:
+        yield PodList(id="pods-list")
+
+
+async def test_pods_list_with_no_room_does_not_repaint() -> None:
+    """At 80x24 the rollouts fill the pods pane and the list has no rows: a new sample
+    made the screen update (and render) for nothing it could show."""
+    store = kube_t.KubeStore()
+    kube_t.feed(store, kube_t.launch_cluster(healthy=5))
+    async with NoRoomApp().run_test(size=(80, 24)) as pilot:
+        pods = pilot.app.query_one(PodList)
+        await pilot.pause()
+        assert pods.size.height == 0
+        spy = Spy(pods)
+        rows = list(kube_t.view_of(store).kube.pods)
+        pods.set_rows(rows, multi=False, now=0.0)
+        pods.set_rows(rows[1:], multi=False, now=5.0)
+        await pilot.pause()
+        assert spy.calls == []
+        pods.styles.height = 4
+        await pilot.pause()
+        w, h = pods.size
+        shown = [s.text for s in pods.render_lines(Region(0, 0, w, h))]
+        assert rows[1].pod.name in shown[0]
+
+
 async def test_table_render_caches_are_bounded_to_a_few_screens() -> None:
     from cockpit.ui.panes.table import CockpitTable
 

@@ -54,8 +54,13 @@ class LineBody(Static):
                  if y >= len(old) or y >= len(keys) or old[y] != keys[y]]
         for y in dirty:
             self._strips.pop(y, None)
-        if dirty:
-            self.refresh(*(Region(0, y, width, 1) for y in dirty))
+        # A row below the body's height is not on screen (the body does not scroll: it
+        # grows with a resize, which renders every row): kept, not repainted. A pane
+        # that has more to say than fits (the ASR probe's timings under its transcript)
+        # otherwise made the screen update for nothing it could show.
+        shown = [y for y in dirty if y < self.size.height]
+        if shown:
+            self.refresh(*(Region(0, y, width, 1) for y in shown))
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width

@@ -107,7 +107,9 @@ class PodList(Widget, can_focus=True):
         with thousands of pods churning, a whole-list repaint on every sample resent
         every visible line over SSH."""
         width, height = self.size.width, self.size.height
-        if not self._drawn or width <= 0:
+        if width <= 0 or height <= 0:
+            return  # no room (at 80x24 the rollouts fill the pane): a resize paints it
+        if not self._drawn:
             self.refresh()
             return
         dirty = [Region(0, y, width, 1) for y in range(height)
