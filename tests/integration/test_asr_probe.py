@@ -191,6 +191,73 @@ async def test_token_header_sent_and_redacted(monkeypatch) -> None:
     assert "***" in (result.close_reason or "")
 
 
+# ------------------------------------------------------------------ what the probe costs (issue 14)
+
+
+async def test_probe_offers_no_permessage_deflate() -> None:
+    """Deflating PCM chunks was a third of the probe's CPU per send; the test server
+    (websockets' serve, compression on by default, as vosk-server's) would take it if
+    offered."""
+    seen: dict[str, object] = {}
+    answer = support.answers(EXPECTED)
+
+    async def handler(ws) -> None:
+        seen["offered"] = ws.request.headers.get_all("Sec-WebSocket-Extensions")
+        seen["negotiated"] = list(ws.protocol.extensions)
+        await answer(ws)
+
+    async with support.ws_server(handler) as url:
+        result = await run_probe(probe_config(url, speed=8.0))
+    assert result.ok, result.reason
+    assert seen == {"offered": [], "negotiated": []}
+
+
+async def test_progress_coalesced_result_unchanged() -> None:
+    """A streaming probe's progress is coalesced (a state change at once, the same state
+    again once per `progress_every`), and nothing the probe measures moves with it."""
+    every: list[ProbeProgress] = []
+    coalesced: list[ProbeProgress] = []
+    async with support.ws_server(support.answers(EXPECTED)) as url:
+        config = probe_config(url, speed=8.0)
+        full = await run_probe(config, on_progress=every.append, progress_every=0)
+        # an hour: no repeat of a state passes, whatever the machine's load
+        few = await run_probe(config, on_progress=coalesced.append, progress_every=3600)
+    assert [p.state for p in coalesced] == ["connecting", "streaming", "waiting", "done"]
+    assert len(every) > 2 * 30  # each of the 34 chunks sent and each partial heard
+    assert {p.state for p in every} == {"connecting", "streaming", "waiting", "done"}
+    # the last word is current, not a dropped update: all the audio and the last partial
+    for run in (every, coalesced):
+        waiting, done = run[-2:]
+        assert (waiting.state, waiting.partial, done.state, done.partial) == (
+            "waiting", EXPECTED, "done", "")
+        assert waiting.fraction == done.fraction == pytest.approx(1.0)
+    for result in (full, few):
+        assert result.ok, result.reason
+        assert result.transcript == EXPECTED and result.wer == 0.0
+        assert result.partials == 34 and result.close_code == 1000
+        assert result.first_partial is not None and result.final_latency is not None
+
+
+async def test_source_progress_coalesced_while_streaming() -> None:
+    """The pane still sees the probe move (streaming, with its partial) through the source,
+    at most about once a second plus each change of state."""
+    with support.asr_sim() as (url, _faults):
+        source = AsrProbeSource(probe_config(url))
+        seen: list[ProbeProgress] = []
+        source.add_progress_listener(seen.append)
+        readings = {r.name: r for r in await source.sample()}
+        await source.close()
+    assert readings["asr.ok"].value is True
+    states = [p.state for p in seen]
+    assert states[0] == "connecting" and states[-1] == "done"
+    streaming = [p for p in seen if p.state == "streaming"]
+    # 3.35 s of audio at real time: one at the start and one a second after (load may
+    # stretch the stream, never shrink it); it was ~70 (each chunk and each partial)
+    assert 1 <= len(streaming) <= 10
+    assert source.progress == seen[-1]
+    assert any(p.partial for p in seen)  # words shown while the probe runs
+
+
 # ------------------------------------------------------------------ other protocols
 
 

@@ -10,8 +10,8 @@ from pydantic import ValidationError
 
 from cockpit.config import AsrProbeConfig
 from cockpit.sources.asr.clip import AudioFormatError, expected_text, load_clip
-from cockpit.sources.asr.probe import percentile
-from cockpit.sources.asr.result import ProbeResult
+from cockpit.sources.asr.probe import _Progress, percentile
+from cockpit.sources.asr.result import ProbeProgress, ProbeResult
 from cockpit.sources.asr.source import AsrProbeSource
 from cockpit.sources.asr.view import AsrDetail
 from cockpit.sources.asr.wer import WordOp, word_diff, word_error_rate
@@ -149,3 +149,40 @@ def test_readings_and_events_without_a_server() -> None:
     assert detail.diff == (WordOp("equal", tuple(EXPECTED.split()), tuple(EXPECTED.split())),)
     assert source.history("asr.final_latency") == [(1060.0, 0.05)]
     assert source.history("asr.wer") == []
+
+
+def test_progress_coalesced_per_state() -> None:
+    """A new state passes at once; the same state again only `every` s after the last that
+    passed, with the values of the call that passes (issue 14)."""
+    now = [0.0]
+    seen: list[ProbeProgress] = []
+    report = _Progress(seen.append, 3.4, every=1.0, clock=lambda: now[0])
+    for t, state, sent, partial in [
+        (0.0, "connecting", 0.0, ""),
+        (0.01, "streaming", 0.1, ""),  # a new state: at once
+        (0.5, "streaming", 0.6, "launch"),  # dropped
+        (0.99, "streaming", 1.0, "launch smoke"),  # dropped
+        (1.01, "streaming", 1.1, "launch smoke"),  # a second after the last that passed
+        (1.5, "streaming", 1.6, "launch smoke test"),  # dropped
+        (1.6, "waiting", 3.4, "launch smoke test one"),  # a new state: at once
+        (1.7, "done", 3.4, ""),
+    ]:
+        now[0] = t
+        report(state, sent, partial)
+    assert seen == [
+        ProbeProgress("connecting", 0.0, 3.4, ""),
+        ProbeProgress("streaming", 0.1, 3.4, ""),
+        ProbeProgress("streaming", 1.1, 3.4, "launch smoke"),
+        ProbeProgress("waiting", 3.4, 3.4, "launch smoke test one"),
+        ProbeProgress("done", 3.4, 3.4, ""),
+    ]
+    silent = _Progress(None, 3.4)
+    silent("streaming", 0.1)  # no listener: nothing built, nothing raised
+
+
+def test_progress_every_zero_passes_all() -> None:
+    seen: list[ProbeProgress] = []
+    report = _Progress(seen.append, 3.4, every=0.0, clock=lambda: 5.0)
+    for sent in (0.1, 0.2, 0.3):
+        report("streaming", sent)
+    assert [p.sent for p in seen] == [0.1, 0.2, 0.3]

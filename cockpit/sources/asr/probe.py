@@ -37,6 +37,10 @@ from cockpit.sources.ssl_contexts import default_context
 
 STREAM_SLACK = 5.0  # seconds beyond the clip's (sped-up) length for sending it all
 CLOSE_TIMEOUT = 2.0
+# A streaming probe's progress reaches the caller (the pane) at most once a second; a change
+# of state (connecting, streaming, waiting, done) at once. Every chunk and every partial
+# used to: ~20 a second, each a repaint of the pane, for a human who reads one (issue 14).
+PROGRESS_EVERY = 1.0
 
 class _Fail(Exception):
     def __init__(self, phase: str, reason: str) -> None:
@@ -149,14 +153,47 @@ def protocol_for(config: AsrProbeConfig) -> AsrProtocol:
 ProgressCallback = Callable[[ProbeProgress], None]
 
 
+class _Progress:
+    """What the probe says of its progress, coalesced: a new state passes at once, the same
+    state again only `every` seconds after the last that passed. The values are read when
+    one passes, so the one that does is current (sent, the latest partial); `done` and
+    `waiting` follow the audio, so the pane's last word is never a dropped update."""
+
+    __slots__ = ("at", "clock", "every", "report", "state", "total")
+
+    def __init__(
+        self,
+        report: ProgressCallback | None,
+        total: float,
+        every: float = PROGRESS_EVERY,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.report, self.total, self.every, self.clock = report, total, every, clock
+        self.state = ""
+        self.at = -math.inf
+
+    def __call__(self, state: str, sent: float = 0.0, partial: str = "") -> None:
+        if self.report is None:
+            return
+        now = self.clock()
+        if state == self.state and now - self.at < self.every:
+            return
+        self.state, self.at = state, now
+        self.report(ProbeProgress(state, sent, self.total, partial))
+
+
 async def run_probe(
     config: AsrProbeConfig,
     *,
     clip: Clip | None = None,
     expected: str | None = None,
     on_progress: ProgressCallback | None = None,
+    progress_every: float = PROGRESS_EVERY,
 ) -> ProbeResult:
-    """Stream the clip once and judge the result. Never raises, never outlives its deadlines."""
+    """Stream the clip once and judge the result. Never raises, never outlives its deadlines.
+
+    `on_progress` hears each change of state, and a streaming probe's moves at most once
+    per `progress_every` seconds (0: every chunk sent and every partial heard)."""
     result = ProbeResult(
         url=redact(config.url), protocol=config.protocol, expected="", speed=config.speed
     )
@@ -165,7 +202,6 @@ async def run_probe(
             "TLS verification is OFF (asr_probe.verify: false): "
             "this probe cannot tell the service from an impostor"
         )
-    report = on_progress or (lambda p: None)
     try:
         result.expected = expected if expected is not None else expected_text(config)
         clip = clip or load_clip(Path(config.audio), config.sample_rate, config.protocol)
@@ -177,6 +213,7 @@ async def run_probe(
         return result
 
     stream = _Stream()
+    report = _Progress(on_progress, clip.seconds, progress_every)
     started = time.perf_counter()
     try:
         async with asyncio.timeout(config.timeout):
@@ -190,7 +227,7 @@ async def run_probe(
     result.total = time.perf_counter() - started
     result.partials = stream.partials
     result.transcript = " ".join(stream.finals)
-    report(ProbeProgress("done", stream.sent, clip.seconds, stream.partial))
+    report("done", stream.sent, stream.partial)
     _judge(result, config)
     return result
 
@@ -202,10 +239,10 @@ async def _stream(
     headers: list[tuple[str, str]],
     st: _Stream,
     result: ProbeResult,
-    report: ProgressCallback,
+    report: _Progress,
 ) -> None:
     url = redact(config.url)
-    report(ProbeProgress("connecting", 0.0, clip.seconds))
+    report("connecting")
     t0 = time.perf_counter()
     try:
         async with _phase("connect", config.connect_timeout, "no WebSocket connection"):
@@ -217,6 +254,11 @@ async def _stream(
                 ping_interval=None,
                 close_timeout=CLOSE_TIMEOUT,
                 max_size=config.max_frame,
+                # no permessage-deflate: PCM barely compresses, and deflating each chunk
+                # (and inflating each answer) was a third of the probe's CPU per send
+                # (issue 14). A server answers only with extensions the client offered
+                # (RFC 6455 9.1); vosk-server (websockets' serve) takes plain frames.
+                compression=None,
                 user_agent_header="cockpit-asr-probe",
             )
     except _Fail:
@@ -233,10 +275,10 @@ async def _stream(
                 await ws.send(message)
         except Exception as exc:  # noqa: BLE001
             raise _Fail("stream", _describe(exc, url, config.max_frame)) from None
-        receiver = asyncio.create_task(_receive(ws, protocol, st, clip, report))
+        receiver = asyncio.create_task(_receive(ws, protocol, st, report))
         sender = asyncio.create_task(_send_audio(ws, protocol, clip, config, st, report))
         await _await_stream(config, clip, st, sender, receiver, url)
-        report(ProbeProgress("waiting", st.sent, clip.seconds, st.partial))
+        report("waiting", st.sent, st.partial)
         async with _phase("final", config.final_timeout, "no final transcript"):
             try:
                 await receiver
@@ -310,7 +352,7 @@ async def _send_audio(
     clip: Clip,
     config: AsrProbeConfig,
     st: _Stream,
-    report: ProgressCallback,
+    report: _Progress,
 ) -> None:
     """Chunks of `config.chunk` seconds, chunk i at i * chunk / speed; then the end message."""
     step = max(2, int(clip.sample_rate * config.chunk) * 2)
@@ -326,7 +368,7 @@ async def _send_audio(
         chunk = clip.pcm[offset : offset + step]
         await ws.send(protocol.audio_frame(chunk))
         st.sent += len(chunk) / (2 * clip.sample_rate)
-        report(ProbeProgress("streaming", st.sent, clip.seconds, st.partial))
+        report("streaming", st.sent, st.partial)
     delay = start + (n + 1) * pace - time.perf_counter()
     if delay > 0:
         await asyncio.sleep(delay)
@@ -339,8 +381,7 @@ async def _receive(
     ws: ClientConnection,
     protocol: AsrProtocol,
     st: _Stream,
-    clip: Clip,
-    report: ProgressCallback,
+    report: _Progress,
 ) -> str:
     """Read answers until the transcript is complete ('complete') or the server closes."""
     async for message in ws:
@@ -354,7 +395,8 @@ async def _receive(
                 st.partial = text
                 if text and st.first_words is None:
                     st.first_words = t
-                report(ProbeProgress("streaming", st.sent, clip.seconds, text))
+                # a partial after the end of the audio: still waiting for the final
+                report("streaming" if st.end_sent is None else "waiting", st.sent, text)
                 continue
             if text:
                 st.finals.append(text)
