@@ -1,10 +1,11 @@
 """A loopback streaming ASR service backed by a real recognizer (PocketSphinx).
 
 Speaks the vosk WebSocket protocol: a `{"config": ...}` text frame, binary
-PCM16 frames, `{"eof": 1}`; answers `{"partial": ...}` after each chunk and one
-`{"text": ...}` after eof, then closes. Used by the tests, the benchmark and
-`cockpit demo`, where `SimFaults` injects what a rehearsal needs to see: a slow
-service, wrong words, a refused upgrade, a silent server, a mid-stream crash.
+PCM16 frames, `{"eof" : 1}` (that exact text, as vosk-server compares it); answers
+`{"partial": ...}` after each chunk and one `{"text": ...}` after eof, then closes.
+Used by the tests, the benchmark and `cockpit demo`, where `SimFaults` injects what a
+rehearsal needs to see: a slow service, wrong words, a refused upgrade, a silent server,
+a mid-stream crash.
 
 Recognition is made deterministic and fast by a small domain language model
 (built with pocketsphinx's own `pocketsphinx_lm` builder), a dictionary filtered
@@ -249,7 +250,9 @@ class AsrSim:
                     if "config" in obj:
                         sample_rate = int(obj["config"].get("sample_rate", SAMPLE_RATE))
                         continue
-                    if obj.get("eof"):
+                    # vosk-server compares the text, it does not parse it: another
+                    # spelling of {"eof": 1} is no end of audio there, nor here
+                    if message == EOF:
                         session.eof = time.perf_counter()
                         text = await loop.run_in_executor(self._pool, recognizer.finish)
                         if faults.transcript is not None:
@@ -309,6 +312,9 @@ class AsrSim:
                 s.partials += 1
                 if s.first_partial_sent is None and text != '{"partial": ""}':
                     s.first_partial_sent = now
+
+
+EOF = '{"eof" : 1}'  # vosk-server's websocket/asr_server.py: `message == '{"eof" : 1}'`
 
 
 def _json_object(message: str) -> dict[str, Any]:

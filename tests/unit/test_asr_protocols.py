@@ -20,6 +20,8 @@ def test_vosk_messages_and_answers() -> None:
     vosk = make_protocol("vosk", 16000)
     assert [json.loads(m) for m in vosk.start_messages()] == [{"config": {"sample_rate": 16000}}]
     assert [json.loads(m) for m in vosk.end_messages()] == [{"eof": 1}]
+    # byte for byte what vosk-server compares the message with (it does not parse it)
+    assert vosk.end_messages() == ['{"eof" : 1}']
     assert vosk.audio_frame(b"\x01\x02") == b"\x01\x02"
     assert vosk.parse('{"partial": "launch smo"}') == [Update("partial", "launch smo")]
     assert vosk.parse('{"text": "launch smoke"}') == [Update("final", "launch smoke")]

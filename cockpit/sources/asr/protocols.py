@@ -87,8 +87,14 @@ def _text(value: Any, what: str) -> str:
     return value
 
 
+#: vosk-server (websocket/asr_server.py) tests the end of audio as this exact string
+#: (`message == '{"eof" : 1}'`), not as JSON: json.dumps's `{"eof": 1}` went to the
+#: recognizer as audio, and its handler failed instead of sending the final.
+VOSK_EOF = '{"eof" : 1}'
+
+
 class VoskProtocol(AsrProtocol):
-    """vosk-server: `{"config": ...}`, binary PCM, `{"eof": 1}`; `{"partial"}` / `{"text"}`."""
+    """vosk-server: `{"config": ...}`, binary PCM, `{"eof" : 1}`; `{"partial"}` / `{"text"}`."""
 
     name = "vosk"
 
@@ -96,7 +102,7 @@ class VoskProtocol(AsrProtocol):
         return [json.dumps({"config": {"sample_rate": self.sample_rate}})]
 
     def end_messages(self) -> list[Frame]:
-        return [json.dumps({"eof": 1})]
+        return [VOSK_EOF]
 
     def interpret(self, obj: Any) -> list[Update]:
         if not isinstance(obj, Mapping):
