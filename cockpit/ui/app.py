@@ -14,6 +14,7 @@ not leak widgets.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import threading
 import time
@@ -44,7 +45,6 @@ from cockpit.ui.text import plain, visible
 
 if TYPE_CHECKING:
     from textual.driver import Driver
-    from textual.timer import Timer
 
     from cockpit.engine import Change, Engine
 
@@ -108,7 +108,7 @@ class CockpitApp(App[int]):
         self._unsubscribe: Callable[[], None] | None = None
         self._loop_thread = threading.get_ident()
         self._rollback_desk: RollbackDesk | None = None
-        self._urgent_timer: Timer | None = None
+        self._urgent_due: asyncio.TimerHandle | None = None
 
     def get_driver_class(self) -> type[Driver]:
         """Textual's driver, but on a terminal one whose input thread does not poll
@@ -202,6 +202,8 @@ class CockpitApp(App[int]):
     def on_unmount(self) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
+        if self._urgent_due is not None:
+            self._urgent_due.cancel()
 
     # -- engine changes -----------------------------------------------------------
 
@@ -219,10 +221,13 @@ class CockpitApp(App[int]):
         elif kind in ("status", "progress"):
             self._pending.sources.add(payload)  # down or back; a view moving between samples
         self._pending.kinds.add(kind)
-        if kind in URGENT and self._urgent_timer is None:
-            # One timer per burst, none while nothing happens: a poll four times a second
-            # was a tenth of the screen's cost while watching (issue 14).
-            self._urgent_timer = self.set_timer(URGENT_AFTER, self._apply_urgent)
+        if kind in URGENT and self._urgent_due is None:
+            # One wake-up per burst, none while nothing happens: a poll four times a second
+            # was a tenth of the screen's cost while watching (issue 14). A loop timer, not
+            # Textual's: this may run in an engine task outside the app's context; the pass
+            # itself runs as the app's message (call_later), in it.
+            self._urgent_due = asyncio.get_running_loop().call_later(
+                URGENT_AFTER, self._urgent_now)
 
     def _verdict_changed(self, kind: VerdictKind | None) -> None:
         if kind is None:
@@ -242,9 +247,13 @@ class CockpitApp(App[int]):
         self._pending.clock = True
         self._apply_changes()
 
+    def _urgent_now(self) -> None:
+        self._urgent_due = None
+        if self.is_running:
+            self.call_later(self._apply_urgent)
+
     def _apply_urgent(self) -> None:
         """URGENT_AFTER an urgent change: apply what is pending, unless a pass already did."""
-        self._urgent_timer = None
         if self._pending.all or self._pending.kinds & URGENT:
             self._apply_changes()
 

@@ -1,5 +1,7 @@
-"""The terminal driver's input thread sleeps until input, its exit, or an Esc's deadline
-(ui/driver.py), and still delivers keys, a lone Esc and quits as Textual's does."""
+"""Nothing wakes while nothing happens (issue 14): the terminal driver's input thread
+sleeps until input, its exit, or an Esc's deadline (ui/driver.py), and still delivers
+keys, a lone Esc and quits as Textual's does; urgent changes wake the screen once per
+burst instead of a poll four times a second."""
 
 from __future__ import annotations
 
@@ -17,9 +19,9 @@ from textual.drivers.headless_driver import HeadlessDriver
 from textual.drivers.linux_driver import LinuxDriver
 from textual.message import Message
 
-from cockpit.ui.app import CockpitApp
+from cockpit.ui.app import URGENT_AFTER, CockpitApp
 from cockpit.ui.driver import POLL_S, SAFETY_S, QuietLinuxDriver, driver_class
-from tests.support.ui import layouts, make_engine
+from tests.support.ui import layouts, make_engine, pane_text, settle, up
 
 
 class _Recording(QuietLinuxDriver):
@@ -107,3 +109,30 @@ async def test_the_input_thread_sleeps_until_a_key_an_esc_deadline_or_its_exit(
     finally:
         os.close(master)
         os.close(slave)
+
+
+async def test_an_urgent_change_is_shown_without_waiting_for_the_clock(tmp_path) -> None:
+    """Events (and verdict or source status changes) are applied URGENT_AFTER the first of
+    a burst, in one pass: no poll while nothing happens, no pass per event in a burst."""
+    engine, source = make_engine(tmp_path)
+    source.set(up(True))
+    app = CockpitApp(engine, layouts("compact"), layout="compact")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        urgent: list[set[str]] = []
+        apply = app._apply_urgent  # noqa: SLF001
+
+        def counted() -> None:
+            urgent.append(set(app._pending.kinds))  # noqa: SLF001
+            apply()
+
+        app._apply_urgent = counted  # type: ignore[method-assign]  # noqa: SLF001
+        await pilot.pause(0.5)
+        assert urgent == []  # nothing happened: nothing woke for it
+        for i in range(3):
+            engine.note(f"burst note {i}")
+        assert app._urgent_due is not None  # noqa: SLF001
+        await pilot.pause(URGENT_AFTER + 0.2)
+        assert len(urgent) == 1 and "event" in urgent[0]
+        assert "burst note 2" in pane_text(app, "log")
+        assert app._urgent_due is None  # noqa: SLF001
