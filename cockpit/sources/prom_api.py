@@ -110,6 +110,7 @@ class PromClient:
         transport: httpx.AsyncBaseTransport | None = None,
         max_bytes: int = API_MAX_BYTES,
         max_series: int = MAX_SERIES,
+        max_connections: int = 6,
     ) -> None:
         self.url = url.rstrip("/")
         self.timeout = timeout
@@ -139,7 +140,8 @@ class PromClient:
             follow_redirects=False,
             # Kept open between samples: httpx drops an idle connection after 5 s, the
             # sources' usual interval, so every query paid a new TCP (and TLS) handshake.
-            limits=httpx.Limits(max_connections=6, max_keepalive_connections=6,
+            limits=httpx.Limits(max_connections=max_connections,
+                                max_keepalive_connections=max_connections,
                                 keepalive_expiry=KEEPALIVE_S),
         )
 
