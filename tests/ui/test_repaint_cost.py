@@ -282,6 +282,37 @@ async def test_pods_list_with_no_room_does_not_repaint() -> None:
         assert rows[1].pod.name in shown[0]
 
 
+class ClippedApp(App[None]):
+    CSS = """
+    #pane { height: 2; overflow: hidden hidden; }
+    #top { height: 2; }
+    PodList { height: 3; }
+    """
+
+    def compose(self) -> ComposeResult:
+        from textual.containers import Vertical
+
+        with Vertical(id="pane"):
+            yield Static("rollouts\nfill the pane", id="top")
+            yield PodList(id="pods-list")
+
+
+async def test_pods_list_out_of_sight_asks_for_one_repaint_not_one_per_sample() -> None:
+    """Clipped by its pane (80x24: the rollouts take the room), the list is never drawn;
+    it asked for a whole repaint on every sample, each a screen update sending nothing."""
+    store = kube_t.KubeStore()
+    kube_t.feed(store, kube_t.launch_cluster(healthy=5))
+    rows = list(kube_t.view_of(store).kube.pods)
+    async with ClippedApp().run_test(size=(80, 24)) as pilot:
+        pods = pilot.app.query_one(PodList)
+        await pilot.pause()
+        spy = Spy(pods)
+        for i in range(4):
+            pods.set_rows(rows[i % 2:], multi=False, now=float(i))
+            await pilot.pause()
+        assert pods.size.height == 3 and len(spy.calls) <= 1
+
+
 async def test_table_render_caches_are_bounded_to_a_few_screens() -> None:
     from cockpit.ui.panes.table import CockpitTable
 

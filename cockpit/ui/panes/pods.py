@@ -86,6 +86,7 @@ class PodList(Widget, can_focus=True):
         self._key: tuple[str, str, str] | None = None
         self._cache: dict[int, tuple[PodRow, tuple, Strip]] = {}
         self._drawn: dict[int, Strip] = {}  # screen line -> what was last drawn there
+        self._asked = False  # a whole repaint is asked for and not drawn yet
 
     def set_rows(self, rows: list[PodRow] | tuple[PodRow, ...], multi: bool, now: float) -> None:
         """New rows (already sorted, maybe filtered); keep the cursor on the same pod."""
@@ -110,7 +111,12 @@ class PodList(Widget, can_focus=True):
         if width <= 0 or height <= 0:
             return  # no room (at 80x24 the rollouts fill the pane): a resize paints it
         if not self._drawn:
-            self.refresh()
+            # Not drawn yet: one whole repaint asked for, not one per sample while the
+            # list is out of sight (clipped by its pane at 80x24: Textual never draws it,
+            # and each sample made a screen update that sent nothing).
+            if not self._asked:
+                self._asked = True
+                self.refresh()
             return
         dirty = [Region(0, y, width, 1) for y in range(height)
                  if self._drawn.get(y) != self._line(y)]
@@ -184,6 +190,7 @@ class PodList(Widget, can_focus=True):
     def render_line(self, y: int) -> Strip:
         strip = self._line(y)
         self._drawn[y] = strip
+        self._asked = False
         return strip
 
     def _line(self, y: int) -> Strip:
