@@ -14,14 +14,16 @@
    so 20 real-time streams need about one core of the sim: finals queue up.
 3. The probe's own CPU (issue 14: the watch may cost no more than glances, ~0.7-1.1% of
    a core): the main thread's CPU time (`time.thread_time`, not wall time: the machine is
-   shared) over each of the same real-time runs, the sim's being in its own process;
-   the median per probe and per second of audio, the progress updates the caller heard,
-   and the Python calls of one run (cProfile: the same on any machine). Budget: the
-   probe's share of that target is 0.15% of a core at the demo's cadence (the 3.35 s
-   clip every 20 s), 30 ms per probe, i.e. 9 ms per second of audio streamed (it was
-   ~30-32 ms here with permessage-deflate on and every chunk and partial reported, 71
-   updates a probe; ~26 ms without, 7 updates). Progress: at most one a second while
-   streaming, plus each change of state (connecting, streaming, waiting, done).
+   shared) over each of the same real-time runs, each the screen's whole sample
+   (`AsrProbeSource.sample`: the probe, its readings, the word diff; the sim in its own
+   process); the median per probe and per second of audio, the progress updates its
+   listener (the engine's place) heard, and the Python calls of one run (cProfile: the
+   same on any machine). Budget: the probe's share of that target is 0.15% of a core at
+   the demo's cadence (the 3.35 s clip every 20 s): 30 ms per probe, 9 ms per second of
+   audio streamed. Measured on 2 shared cores: ~30 ms (24-32 by load) with
+   permessage-deflate on, ~24-31 ms without; the load average is printed beside it, as
+   the figure moves with it. Progress: at most one update a second while streaming, plus
+   each change of state (connecting, streaming, waiting, done); it was 71 a probe.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import asyncio
 import cProfile
 import math
 import multiprocessing as mp
+import os
 import pstats
 import statistics
 import sys
@@ -46,6 +49,7 @@ if str(ROOT) not in sys.path:
 from cockpit.sim.asr import AsrSim  # noqa: E402
 from cockpit.sources.asr.probe import percentile, run_many, run_probe  # noqa: E402
 from cockpit.sources.asr.result import ProbeProgress  # noqa: E402
+from cockpit.sources.asr.source import AsrProbeSource  # noqa: E402
 from tests.support.asr import probe_config  # noqa: E402
 
 RUNS = 10
@@ -96,16 +100,24 @@ class Cost:
 
 
 async def overhead(sim: SimProcess, cost: Cost) -> tuple[list[float], list[float]]:
+    """Each run as the screen has it: the source's sample (the probe, its readings and
+    word diff), its progress listener the engine's place."""
     config = probe_config(sim.url)
+    source = AsrProbeSource(config)
+    heard: list[ProbeProgress] = []
+    source.add_progress_listener(heard.append)
     await run_probe(probe_config(sim.url, speed=8.0))  # warm: imports, the first connection
+    await source.sample()  # and the clip loaded, jiwer imported
     first, final = [], []
     for _ in range(RUNS):
         before = len(sim.sessions())
-        heard: list[ProbeProgress] = []
+        heard.clear()
         cpu = time.thread_time()
-        result = await run_probe(config, on_progress=heard.append)
+        await source.sample()
         cost.cpu.append(time.thread_time() - cpu)
         cost.updates.append(len(heard))
+        result = source.last
+        assert result is not None
         cost.audio = result.audio_seconds
         session = sim.sessions()[before]
         assert result.ok, result.reason
@@ -116,9 +128,9 @@ async def overhead(sim: SimProcess, cost: Cost) -> tuple[list[float], list[float
         final.append(result.final_latency - (session.final_sent - session.eof))
     profile = cProfile.Profile()
     profile.enable()
-    result = await run_probe(config)
+    await source.sample()
     profile.disable()
-    assert result.ok, result.reason
+    assert source.last is not None and source.last.ok, source.last
     cost.calls = pstats.Stats(profile).total_calls
     return first, final
 
@@ -131,8 +143,9 @@ def report_cost(cost: Cost) -> bool:
     cpu_ok = per_probe <= budget
     most = max(cost.updates)
     allowed = math.ceil(cost.audio) + STATES
+    load = " / ".join(f"{v:.1f}" for v in os.getloadavg())
     print(f"ASR probe client CPU (main thread, thread_time; {RUNS} real-time runs of the "
-          f"{cost.audio:.2f} s clip)")
+          f"{cost.audio:.2f} s clip; load {load})")
     print(f"  per probe: median {ms(per_probe)}, min {ms(min(cost.cpu))}, max "
           f"{ms(max(cost.cpu))}  (budget <= {ms(budget)})  {'OK' if cpu_ok else 'OVER'}")
     print(f"  per second of audio: {per_audio * 1000:.1f} ms  (budget <= "

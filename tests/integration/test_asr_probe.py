@@ -213,49 +213,43 @@ async def test_probe_offers_no_permessage_deflate() -> None:
 
 
 async def test_progress_coalesced_result_unchanged() -> None:
-    """A streaming probe's progress is coalesced (a state change at once, the same state
-    again once per `progress_every`), and nothing the probe measures moves with it."""
-    every: list[ProbeProgress] = []
-    coalesced: list[ProbeProgress] = []
+    """The source tells its listeners (the engine, so the screen) of each change of state at
+    once and of the same state again once per `progress_every`; its `progress` is always
+    the latest, and nothing the probe measures moves with it (issue 14)."""
+    runs: dict[float, tuple[list[ProbeProgress], list[ProbeProgress], dict]] = {}
     async with support.ws_server(support.answers(EXPECTED)) as url:
-        config = probe_config(url, speed=8.0)
-        full = await run_probe(config, on_progress=every.append, progress_every=0)
-        # an hour: no repeat of a state passes, whatever the machine's load
-        few = await run_probe(config, on_progress=coalesced.append, progress_every=3600)
+        for every in (0.0, 3600.0):  # an hour: no repeat of a state passes, whatever the load
+            source = AsrProbeSource(probe_config(url, speed=8.0))
+            source.progress_every = every
+            heard: list[ProbeProgress] = []
+            current: list[ProbeProgress] = []
+
+            def listener(p: ProbeProgress, heard=heard, current=current, source=source) -> None:
+                heard.append(p)
+                current.append(source.progress)
+
+            source.add_progress_listener(listener)
+            readings = {r.name: r for r in await source.sample()}
+            runs[every] = (heard, current, readings)
+            await source.close()
+    every_update, _, full = runs[0.0]
+    coalesced, current, few = runs[3600.0]
     assert [p.state for p in coalesced] == ["connecting", "streaming", "waiting", "done"]
-    assert len(every) > 2 * 30  # each of the 34 chunks sent and each partial heard
-    assert {p.state for p in every} == {"connecting", "streaming", "waiting", "done"}
-    # the last word is current, not a dropped update: all the audio and the last partial
-    for run in (every, coalesced):
-        waiting, done = run[-2:]
+    assert current == coalesced  # what a listener is told is what the pane then reads
+    assert len(every_update) > 2 * 30  # each of the 34 chunks sent and each partial heard
+    for run in (every_update, coalesced):
+        waiting, done = run[-2:]  # the last word is current, not a dropped update
         assert (waiting.state, waiting.partial, done.state, done.partial) == (
             "waiting", EXPECTED, "done", "")
         assert waiting.fraction == done.fraction == pytest.approx(1.0)
-    for result in (full, few):
-        assert result.ok, result.reason
-        assert result.transcript == EXPECTED and result.wer == 0.0
-        assert result.partials == 34 and result.close_code == 1000
-        assert result.first_partial is not None and result.final_latency is not None
-
-
-async def test_source_progress_coalesced_while_streaming() -> None:
-    """The pane still sees the probe move (streaming, with its partial) through the source,
-    at most about once a second plus each change of state."""
-    with support.asr_sim() as (url, _faults):
-        source = AsrProbeSource(probe_config(url))
-        seen: list[ProbeProgress] = []
-        source.add_progress_listener(seen.append)
-        readings = {r.name: r for r in await source.sample()}
-        await source.close()
-    assert readings["asr.ok"].value is True
-    states = [p.state for p in seen]
-    assert states[0] == "connecting" and states[-1] == "done"
-    streaming = [p for p in seen if p.state == "streaming"]
-    # 3.35 s of audio at real time: one at the start and one a second after (load may
-    # stretch the stream, never shrink it); it was ~70 (each chunk and each partial)
-    assert 1 <= len(streaming) <= 10
-    assert source.progress == seen[-1]
-    assert any(p.partial for p in seen)  # words shown while the probe runs
+    for readings in (full, few):
+        assert readings["asr.ok"].value is True
+        assert readings["asr.wer"].value == 0.0
+        result = readings["asr.ok"].detail.result
+        assert result.transcript == EXPECTED and result.partials == 34
+        assert result.close_code == 1000
+        for name in ("asr.first_partial", "asr.final_latency", "asr.connect"):
+            assert readings[name].error is None and readings[name].value is not None
 
 
 # ------------------------------------------------------------------ other protocols

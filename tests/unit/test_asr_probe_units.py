@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from cockpit.config import AsrProbeConfig
 from cockpit.sources.asr.clip import AudioFormatError, expected_text, load_clip
-from cockpit.sources.asr.probe import _Progress, percentile
+from cockpit.sources.asr.probe import percentile
 from cockpit.sources.asr.result import ProbeProgress, ProbeResult
 from cockpit.sources.asr.source import AsrProbeSource
 from cockpit.sources.asr.view import AsrDetail
@@ -152,37 +152,37 @@ def test_readings_and_events_without_a_server() -> None:
 
 
 def test_progress_coalesced_per_state() -> None:
-    """A new state passes at once; the same state again only `every` s after the last that
-    passed, with the values of the call that passes (issue 14)."""
+    """Listeners hear a new state at once, the same state again only `progress_every` s
+    after they last heard one; `progress` is always the latest (issue 14)."""
+    source = AsrProbeSource(AsrProbeConfig(url="ws://127.0.0.1:1/", audio=CLIP))
     now = [0.0]
-    seen: list[ProbeProgress] = []
-    report = _Progress(seen.append, 3.4, every=1.0, clock=lambda: now[0])
-    for t, state, sent, partial in [
-        (0.0, "connecting", 0.0, ""),
-        (0.01, "streaming", 0.1, ""),  # a new state: at once
-        (0.5, "streaming", 0.6, "launch"),  # dropped
-        (0.99, "streaming", 1.0, "launch smoke"),  # dropped
-        (1.01, "streaming", 1.1, "launch smoke"),  # a second after the last that passed
-        (1.5, "streaming", 1.6, "launch smoke test"),  # dropped
-        (1.6, "waiting", 3.4, "launch smoke test one"),  # a new state: at once
-        (1.7, "done", 3.4, ""),
-    ]:
-        now[0] = t
-        report(state, sent, partial)
-    assert seen == [
-        ProbeProgress("connecting", 0.0, 3.4, ""),
-        ProbeProgress("streaming", 0.1, 3.4, ""),
-        ProbeProgress("streaming", 1.1, 3.4, "launch smoke"),
-        ProbeProgress("waiting", 3.4, 3.4, "launch smoke test one"),
-        ProbeProgress("done", 3.4, 3.4, ""),
+    source._clock = lambda: now[0]
+    heard: list[ProbeProgress] = []
+    source.add_progress_listener(heard.append)
+    steps = [
+        (0.0, ProbeProgress("connecting", 0.0, 3.4, "")),
+        (0.01, ProbeProgress("streaming", 0.1, 3.4, "")),  # a new state: at once
+        (0.5, ProbeProgress("streaming", 0.6, 3.4, "launch")),  # held back
+        (0.99, ProbeProgress("streaming", 1.0, 3.4, "launch smoke")),  # held back
+        (1.01, ProbeProgress("streaming", 1.1, 3.4, "launch smoke")),  # a second on
+        (1.5, ProbeProgress("streaming", 1.6, 3.4, "launch smoke test")),  # held back
+        (1.6, ProbeProgress("waiting", 3.4, 3.4, "launch smoke test one")),  # at once
+        (1.7, ProbeProgress("done", 3.4, 3.4, "")),
+        (1.8, ProbeProgress("connecting", 0.0, 3.4, "")),  # the next run: at once
     ]
-    silent = _Progress(None, 3.4)
-    silent("streaming", 0.1)  # no listener: nothing built, nothing raised
+    for t, progress in steps:
+        now[0] = t
+        source._on_progress(progress)
+        assert source.progress == progress  # held back from listeners, never from the pane
+    assert heard == [steps[i][1] for i in (0, 1, 4, 6, 7, 8)]
 
 
-def test_progress_every_zero_passes_all() -> None:
-    seen: list[ProbeProgress] = []
-    report = _Progress(seen.append, 3.4, every=0.0, clock=lambda: 5.0)
+def test_progress_every_zero_tells_all() -> None:
+    source = AsrProbeSource(AsrProbeConfig(url="ws://127.0.0.1:1/", audio=CLIP))
+    source.progress_every = 0.0
+    source._clock = lambda: 5.0
+    heard: list[ProbeProgress] = []
+    source.add_progress_listener(heard.append)
     for sent in (0.1, 0.2, 0.3):
-        report("streaming", sent)
-    assert [p.sent for p in seen] == [0.1, 0.2, 0.3]
+        source._on_progress(ProbeProgress("streaming", sent, 3.4))
+    assert [p.sent for p in heard] == [0.1, 0.2, 0.3]

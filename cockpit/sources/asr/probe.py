@@ -37,10 +37,6 @@ from cockpit.sources.ssl_contexts import default_context
 
 STREAM_SLACK = 5.0  # seconds beyond the clip's (sped-up) length for sending it all
 CLOSE_TIMEOUT = 2.0
-# A streaming probe's progress reaches the caller (the pane) at most once a second; a change
-# of state (connecting, streaming, waiting, done) at once. Every chunk and every partial
-# used to: ~20 a second, each a repaint of the pane, for a human who reads one (issue 14).
-PROGRESS_EVERY = 1.0
 
 class _Fail(Exception):
     def __init__(self, phase: str, reason: str) -> None:
@@ -153,47 +149,17 @@ def protocol_for(config: AsrProbeConfig) -> AsrProtocol:
 ProgressCallback = Callable[[ProbeProgress], None]
 
 
-class _Progress:
-    """What the probe says of its progress, coalesced: a new state passes at once, the same
-    state again only `every` seconds after the last that passed. The values are read when
-    one passes, so the one that does is current (sent, the latest partial); `done` and
-    `waiting` follow the audio, so the pane's last word is never a dropped update."""
-
-    __slots__ = ("at", "clock", "every", "report", "state", "total")
-
-    def __init__(
-        self,
-        report: ProgressCallback | None,
-        total: float,
-        every: float = PROGRESS_EVERY,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.report, self.total, self.every, self.clock = report, total, every, clock
-        self.state = ""
-        self.at = -math.inf
-
-    def __call__(self, state: str, sent: float = 0.0, partial: str = "") -> None:
-        if self.report is None:
-            return
-        now = self.clock()
-        if state == self.state and now - self.at < self.every:
-            return
-        self.state, self.at = state, now
-        self.report(ProbeProgress(state, sent, self.total, partial))
-
-
 async def run_probe(
     config: AsrProbeConfig,
     *,
     clip: Clip | None = None,
     expected: str | None = None,
     on_progress: ProgressCallback | None = None,
-    progress_every: float = PROGRESS_EVERY,
 ) -> ProbeResult:
     """Stream the clip once and judge the result. Never raises, never outlives its deadlines.
 
-    `on_progress` hears each change of state, and a streaming probe's moves at most once
-    per `progress_every` seconds (0: every chunk sent and every partial heard)."""
+    `on_progress` hears each state, each chunk sent and each partial heard (the source
+    coalesces them for its listeners)."""
     result = ProbeResult(
         url=redact(config.url), protocol=config.protocol, expected="", speed=config.speed
     )
@@ -202,6 +168,7 @@ async def run_probe(
             "TLS verification is OFF (asr_probe.verify: false): "
             "this probe cannot tell the service from an impostor"
         )
+    report = on_progress or (lambda p: None)
     try:
         result.expected = expected if expected is not None else expected_text(config)
         clip = clip or load_clip(Path(config.audio), config.sample_rate, config.protocol)
@@ -213,7 +180,6 @@ async def run_probe(
         return result
 
     stream = _Stream()
-    report = _Progress(on_progress, clip.seconds, progress_every)
     started = time.perf_counter()
     try:
         async with asyncio.timeout(config.timeout):
@@ -227,7 +193,7 @@ async def run_probe(
     result.total = time.perf_counter() - started
     result.partials = stream.partials
     result.transcript = " ".join(stream.finals)
-    report("done", stream.sent, stream.partial)
+    report(ProbeProgress("done", stream.sent, clip.seconds, stream.partial))
     _judge(result, config)
     return result
 
@@ -239,10 +205,10 @@ async def _stream(
     headers: list[tuple[str, str]],
     st: _Stream,
     result: ProbeResult,
-    report: _Progress,
+    report: ProgressCallback,
 ) -> None:
     url = redact(config.url)
-    report("connecting")
+    report(ProbeProgress("connecting", 0.0, clip.seconds))
     t0 = time.perf_counter()
     try:
         async with _phase("connect", config.connect_timeout, "no WebSocket connection"):
@@ -275,10 +241,10 @@ async def _stream(
                 await ws.send(message)
         except Exception as exc:  # noqa: BLE001
             raise _Fail("stream", _describe(exc, url, config.max_frame)) from None
-        receiver = asyncio.create_task(_receive(ws, protocol, st, report))
+        receiver = asyncio.create_task(_receive(ws, protocol, st, clip, report))
         sender = asyncio.create_task(_send_audio(ws, protocol, clip, config, st, report))
         await _await_stream(config, clip, st, sender, receiver, url)
-        report("waiting", st.sent, st.partial)
+        report(ProbeProgress("waiting", st.sent, clip.seconds, st.partial))
         async with _phase("final", config.final_timeout, "no final transcript"):
             try:
                 await receiver
@@ -352,7 +318,7 @@ async def _send_audio(
     clip: Clip,
     config: AsrProbeConfig,
     st: _Stream,
-    report: _Progress,
+    report: ProgressCallback,
 ) -> None:
     """Chunks of `config.chunk` seconds, chunk i at i * chunk / speed; then the end message."""
     step = max(2, int(clip.sample_rate * config.chunk) * 2)
@@ -368,7 +334,7 @@ async def _send_audio(
         chunk = clip.pcm[offset : offset + step]
         await ws.send(protocol.audio_frame(chunk))
         st.sent += len(chunk) / (2 * clip.sample_rate)
-        report("streaming", st.sent, st.partial)
+        report(ProbeProgress("streaming", st.sent, clip.seconds, st.partial))
     delay = start + (n + 1) * pace - time.perf_counter()
     if delay > 0:
         await asyncio.sleep(delay)
@@ -381,7 +347,8 @@ async def _receive(
     ws: ClientConnection,
     protocol: AsrProtocol,
     st: _Stream,
-    report: _Progress,
+    clip: Clip,
+    report: ProgressCallback,
 ) -> str:
     """Read answers until the transcript is complete ('complete') or the server closes."""
     async for message in ws:
@@ -396,7 +363,8 @@ async def _receive(
                 if text and st.first_words is None:
                     st.first_words = t
                 # a partial after the end of the audio: still waiting for the final
-                report("streaming" if st.end_sent is None else "waiting", st.sent, text)
+                state = "streaming" if st.end_sent is None else "waiting"
+                report(ProbeProgress(state, st.sent, clip.seconds, text))
                 continue
             if text:
                 st.finals.append(text)
