@@ -331,3 +331,29 @@ async def test_table_render_caches_are_bounded_to_a_few_screens() -> None:
         assert table._line_cache.maxsize == CockpitTable.CACHE_ROWS
         w, h = table.size
         assert "59m" in table.render_lines(Region(0, 0, w, h))[1].text
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 60)])
+async def test_table_drawn_before_it_measured_new_rows_is_redrawn_at_their_widths(
+        size) -> None:
+    """DataTable measures new rows when it is next idle; rows drawn before that (a pass
+    that draws at once) were kept at the header's widths ("12:2 inf note roo") until
+    some later change, since its render caches are keyed on its update count."""
+    from cockpit.ui.panes.table import CockpitTable
+
+    class TableApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield CockpitTable([("At", "at"), ("Message", "msg")])
+
+    async with TableApp().run_test(size=size) as pilot:
+        table = pilot.app.query_one(CockpitTable)
+        await pilot.pause()
+        table.show([(f"r{i}", (plain("12:25:24"), plain(f"a long message {i}")))
+                    for i in range(5)])
+        w, h = table.size
+        drawn = table.render_lines(Region(0, 0, w, h))  # drawn before the table is idle
+        assert "12:25:24" not in drawn[1].text  # (so this test sees the race)
+        await pilot.pause()
+        lines = [strip.text for strip in table.render_lines(Region(0, 0, w, h))]
+        assert "12:25:24" in lines[1] and "a long message 0" in lines[1]
+        assert "a long message 4" in lines[5]

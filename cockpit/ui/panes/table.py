@@ -8,12 +8,12 @@ Cells are `rich.text.Text` made with `plain()` - never markup strings.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
-from textual.widgets.data_table import ColumnKey, RowKey
+from textual.widgets.data_table import CellKey, ColumnKey, RowKey
 
 from cockpit.ui.cells import FastCells
 from cockpit.ui.panes.base import Pane
@@ -97,6 +97,28 @@ class CockpitTable(FastCells, DataTable):
         self._data[RowKey(row_key)][ColumnKey(column_key)] = cell
         self._update_count += 1  # the row render cache is keyed on it
         self.refresh_row(self.get_row_index(row_key))
+
+    def _widths(self) -> list[int]:
+        return [column.get_render_width(self) for column in self.ordered_columns]
+
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+        """Textual's, and a repaint when it widened a column. DataTable measures new rows'
+        cells when it is next idle, but its render caches are keyed on its update count,
+        not on widths: rows drawn before that (a pass drawing at once) kept the header's
+        widths ("12:2 inf note roo") until some later change bumped the count."""
+        before = self._widths()
+        super()._update_dimensions(new_rows)
+        if self._widths() != before:
+            self._update_count += 1
+            self.refresh()
+
+    def _update_column_widths(self, updated_cells: Iterable[CellKey]) -> None:
+        """The same for cells changed with update_width (a wider value)."""
+        before = self._widths()
+        super()._update_column_widths(updated_cells)
+        if self._widths() != before:
+            self._update_count += 1
+            self.refresh()
 
     def fit(self, widths: Mapping[str, int]) -> None:
         """Fix column widths (by key) so the table fits its pane; repaint only on a change.
