@@ -333,11 +333,22 @@ class CockpitApp(App[int]):
         if name not in self.layouts or name == self.layout_name:
             return
         switcher = self.query_one("#layouts", ContentSwitcher)
+        mounting = None
         if name not in self._mounted_layouts:
-            switcher.mount(self._build_layout(self.layouts[name]))
+            mounting = switcher.mount(self._build_layout(self.layouts[name]))
         switcher.current = self._layout_id(name)
         self.layout_name = name
-        self.call_after_refresh(self._after_switch)
+        if mounting is None:
+            self.call_after_refresh(self._after_switch)
+            return
+
+        async def when_mounted() -> None:
+            # A layout shown for the first time has no panes to draw until its grid is
+            # mounted: drawn then, not at the clock's next pass (seconds of empty panes).
+            await mounting
+            self.call_after_refresh(self._after_switch)
+
+        self.call_later(when_mounted)
 
     def _after_switch(self) -> None:
         self._focus_first()

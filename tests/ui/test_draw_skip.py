@@ -263,3 +263,53 @@ async def test_slo_quiet_until_is_when_its_sparkline_or_staleness_moves(size) ->
                 assert pane.draw_key(slo(t, read_at)) == key
             assert pane.draw_key(slo(until + 0.01, read_at)) != key
         assert pane.quiet_until(slo(t0, t0 - 20)) == t0 + 1.0  # stale: its age ticks
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_a_draw_that_failed_is_tried_again_with_the_same_view(size) -> None:
+    """The same view again is skipped only once it was drawn: a draw that raised (the app
+    logs it and goes on) left the pane blank for as long as its readings held."""
+    pane = HttpPane(id="http", configured=True)
+    async with PaneApp(pane, checks(NOW, NOW)).run_test(size=size) as pilot:
+        await pilot.pause()
+        draw, calls = pane.draw, []
+
+        def failing(view: object) -> None:
+            calls.append(view)
+            if len(calls) == 1:
+                raise RuntimeError("drawn mid-mount")
+            draw(view)
+
+        pane.draw = failing  # type: ignore[method-assign]
+        view = checks(NOW + 5, NOW + 5, up=False)
+        with pytest.raises(RuntimeError):
+            pane.show(view)
+        pane.show(view)
+        await pilot.pause()
+        assert len(calls) == 2 and "DOWN 503" in screen_text(pilot.app)
+        pane.show(view)  # drawn now: skipped
+        assert len(calls) == 2
+
+
+async def test_rows_given_to_a_table_before_it_is_mounted_are_shown_at_mount() -> None:
+    """A pane of a layout being mounted may be drawn before its table has columns (added
+    at mount); DataTable refuses such rows, and the table took the keys as shown, so
+    every later draw changed cells of rows that were not there: an empty pane."""
+    from textual.app import App, ComposeResult
+
+    from cockpit.ui.panes.table import CockpitTable
+    from cockpit.ui.text import plain
+
+    table = CockpitTable([("Check", "check"), ("Status", "status")])
+    table.show([("a", (plain("health"), plain("up 200")))])  # not mounted yet
+
+    class TableApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield table
+
+    async with TableApp().run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert table.row_keys == ["a"] and table.row_count == 1
+        table.show([("a", (plain("health"), plain("DOWN 503")))])
+        await pilot.pause()
+        assert "DOWN 503" in screen_text(pilot.app) and "health" in screen_text(pilot.app)

@@ -33,6 +33,23 @@ async def test_no_layout_picks_by_size_and_follows_resizes(tmp_path: Path) -> No
         assert app.layout_name == picked
 
 
+async def test_a_layout_first_shown_by_a_resize_is_drawn_at_once(tmp_path: Path) -> None:
+    """The launch layout is mounted the first time the terminal grows; its panes are drawn
+    as soon as they are there, not at the clock's next pass (the HTTP pane stayed empty
+    for seconds in `make demo` when tmux grew to 200x60)."""
+    engine, _ = make_engine(tmp_path)
+    app = CockpitApp(engine, layouts(), start_engine=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.layout_name == "compact"
+        await pilot.resize_terminal(200, 60)
+        for _ in range(3):  # no refresh_now (settle's), no clock: only the switch itself
+            await pilot.pause()
+        assert app.layout_name == "launch"
+        shown = pane_text(app, "checklist")
+        assert "Backups restorable" in shown and "API answers" in shown
+
+
 async def test_a_layout_asked_for_stays_whatever_the_size(tmp_path: Path) -> None:
     engine, _ = make_engine(tmp_path)
     app = CockpitApp(engine, layouts(), layout="launch", start_engine=False)

@@ -357,17 +357,19 @@ class Pane(Vertical, can_focus=False):
             return
         self.show_status(view)
         key = self.draw_key(view)
-        if key is None:
-            self._quiet_until = -math.inf
-        else:
+        quiet = -math.inf
+        if key is not None:
             status = view.status if isinstance(view, View) else None
             ticking = status is not None and status.state == "stale"  # "stale for 42s"
-            self._quiet_until = view.at + 1.0 if ticking else self.quiet_until(view)
+            quiet = view.at + 1.0 if ticking else self.quiet_until(view)
             key = (key, self.content_size, self.filter_text)
             if key == self._drawn_key:
+                self._quiet_until = quiet
                 return
-        self._drawn_key = key
+        # A draw that fails (the app logs it) is tried again at the next pass, clock's too.
+        self._drawn_key, self._quiet_until = None, -math.inf
         self.draw(view)
+        self._drawn_key, self._quiet_until = key, quiet
 
     def draw_key(self, view: Any) -> object | None:
         """Everything `draw(view)` shows, as one comparable value: ages as the words the

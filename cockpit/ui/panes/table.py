@@ -50,6 +50,9 @@ class CockpitTable(FastCells, DataTable):
         self._keys: list[str] = []
         self._sigs: dict[str, tuple[tuple[str, str], ...]] = {}
         self._cells: dict[str, tuple[Text, ...]] = {}  # the cells last shown, by row key
+        # Rows given before the table is mounted (a pane drawn as its new layout mounts):
+        # its columns are added at mount, and DataTable refuses cells beyond its columns.
+        self._pending_rows: Sequence[Row] | None = None
 
     # DataTable's render caches are keyed on its update count, which every changed cell
     # bumps: entries of earlier counts never hit again, yet stay until the cache is full
@@ -71,6 +74,9 @@ class CockpitTable(FastCells, DataTable):
     def on_mount(self) -> None:
         for label, key in self._columns:
             self.add_column(label, key=key)
+        pending, self._pending_rows = self._pending_rows, None
+        if pending is not None:
+            self.show(pending)
 
     @property
     def row_keys(self) -> list[str]:
@@ -135,6 +141,9 @@ class CockpitTable(FastCells, DataTable):
             self.refresh()
 
     def show(self, rows: Sequence[Row]) -> None:
+        if len(self.columns) < len(self._columns):  # not mounted yet: shown at mount
+            self._pending_rows = rows
+            return
         keys = [k for k, _ in rows]
         col_keys = [k for _, k in self._columns]
         if keys == self._keys:
@@ -153,11 +162,14 @@ class CockpitTable(FastCells, DataTable):
             return
         current = self.current_key()
         self.clear()
+        self._keys, self._sigs, self._cells = [], {}, {}
+        for key, cells in rows:
+            self.add_row(*cells, key=key)
+        # Only once every row is in: a row refused must not leave keys it lacks, which the
+        # next show would take for its rows (cells changed in rows that are not there).
         self._keys = keys
         self._sigs = {k: tuple(cell_sig(c) for c in cells) for k, cells in rows}
         self._cells = dict(rows)
-        for key, cells in rows:
-            self.add_row(*cells, key=key)
         if current in self._sigs:
             self.move_cursor(row=keys.index(current), animate=False)
 
