@@ -344,9 +344,10 @@ class CockpitApp(App[int]):
 
         async def when_mounted() -> None:
             # A layout shown for the first time has no panes to draw until its grid is
-            # mounted: drawn then, not at the clock's next pass (seconds of empty panes).
+            # mounted: drawn then, before its first paint (panes whose drawing depends on
+            # their size draw again when they get it), not at the clock's next pass.
             await mounting
-            self.call_after_refresh(self._after_switch)
+            self._after_switch()
 
         self.call_later(when_mounted)
 
