@@ -357,3 +357,11 @@ async def test_table_drawn_before_it_measured_new_rows_is_redrawn_at_their_width
         lines = [strip.text for strip in table.render_lines(Region(0, 0, w, h))]
         assert "12:25:24" in lines[1] and "a long message 0" in lines[1]
         assert "a long message 4" in lines[5]
+        # A wider value in a shown row (update_cell, measured when idle too)
+        table.show([(f"r{i}", (plain("12:25:24"), plain(f"a longer message than before {i}"
+                                                        if i == 0 else f"a long message {i}")))
+                    for i in range(5)])
+        table.render_lines(Region(0, 0, w, h))  # drawn before the table is idle
+        await pilot.pause()
+        lines = [strip.text for strip in table.render_lines(Region(0, 0, w, h))]
+        assert "a longer message than before 0" in lines[1]

@@ -107,24 +107,25 @@ class CockpitTable(FastCells, DataTable):
     def _widths(self) -> list[int]:
         return [column.get_render_width(self) for column in self.ordered_columns]
 
-    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
-        """Textual's, and a repaint when it widened a column. DataTable measures new rows'
-        cells when it is next idle, but its render caches are keyed on its update count,
-        not on widths: rows drawn before that (a pass drawing at once) kept the header's
-        widths ("12:2 inf note roo") until some later change bumped the count."""
-        before = self._widths()
-        super()._update_dimensions(new_rows)
+    def _repaint_if_widened(self, before: list[int]) -> None:
+        """DataTable measures cells when it is next idle, but its render caches are keyed
+        on its update count, not on widths: rows drawn before that (a pass drawing at once)
+        kept the header's widths ("12:2 inf note roo") until a later change bumped it."""
         if self._widths() != before:
             self._update_count += 1
             self.refresh()
 
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+        """Textual's (new rows measured), and a repaint when it widened a column."""
+        before = self._widths()
+        super()._update_dimensions(new_rows)
+        self._repaint_if_widened(before)
+
     def _update_column_widths(self, updated_cells: Iterable[CellKey]) -> None:
-        """The same for cells changed with update_width (a wider value)."""
+        """Textual's (cells changed with update_width), and the same repaint."""
         before = self._widths()
         super()._update_column_widths(updated_cells)
-        if self._widths() != before:
-            self._update_count += 1
-            self.refresh()
+        self._repaint_if_widened(before)
 
     def fit(self, widths: Mapping[str, int]) -> None:
         """Fix column widths (by key) so the table fits its pane; repaint only on a change.
