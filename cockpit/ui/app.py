@@ -265,6 +265,10 @@ class CockpitApp(App[int]):
         except NoMatches:
             return  # shutting down: the layout is gone
         changes, self._pending = self._pending, Changes()
+        if self._urgent_due is not None and changes.kinds & URGENT:
+            # This pass shows the urgent change: its wake-up would find nothing to do.
+            self._urgent_due.cancel()
+            self._urgent_due = None
         quiet_until = getattr(self.engine, "quiet_until", None)
         if changes.clock and not changes.all and quiet_until is not None:
             changes.quiet_until = quiet_until()

@@ -120,19 +120,37 @@ async def test_an_urgent_change_is_shown_without_waiting_for_the_clock(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         urgent: list[set[str]] = []
-        apply = app._apply_urgent  # noqa: SLF001
+        passes: list[tuple[bool, set[str]]] = []  # (a clock pass?, kinds applied) per pass
+        apply_urgent, apply_changes = app._apply_urgent, app._apply_changes  # noqa: SLF001
 
         def counted() -> None:
             urgent.append(set(app._pending.kinds))  # noqa: SLF001
-            apply()
+            apply_urgent()
+
+        def recorded() -> None:
+            pending = app._pending  # noqa: SLF001
+            if pending and app.paused_at is None:
+                passes.append((pending.clock, set(pending.kinds)))
+            apply_changes()
 
         app._apply_urgent = counted  # type: ignore[method-assign]  # noqa: SLF001
+        app._apply_changes = recorded  # type: ignore[method-assign]  # noqa: SLF001
         await pilot.pause(0.5)
         assert urgent == []  # nothing happened: nothing woke for it
+        # Start the burst just after a clock pass, so that the clock (1 s) cannot be the
+        # pass that shows it: under load it once took the burst first and the test failed.
+        passes.clear()
+        for _ in range(60):
+            if passes and passes[-1][0]:
+                break
+            await pilot.pause(0.05)
+        assert passes and passes[-1][0], "no clock pass in 3 s"
+        passes.clear()
         for i in range(3):
             engine.note(f"burst note {i}")
         assert app._urgent_due is not None  # noqa: SLF001
         await pilot.pause(URGENT_AFTER + 0.2)
         assert len(urgent) == 1 and "event" in urgent[0]
+        assert [(clock, "event" in kinds) for clock, kinds in passes] == [(False, True)]
         assert "burst note 2" in pane_text(app, "log")
         assert app._urgent_due is None  # noqa: SLF001
