@@ -1,12 +1,13 @@
 """Where the watch's CPU goes: py-spy on `cockpit run` over the demo, in a real pty.
 
-    .venv/bin/python bench/profile_watch.py [SECONDS] [COLSxROWS] [--threads]
+    .venv/bin/python bench/profile_watch.py [SECONDS] [COLSxROWS] [--threads] [--default-intervals]
 
 Starts the demo's simulators (as bench_peers does), runs `cockpit run` on their config
 in a pseudo-terminal, waits 8 s, then samples it with py-spy (from .venv-peers, installed
-by tools/bench.d/peers.sh) for SECONDS (default 30) and prints the functions that hold
-the most samples, inclusive and self, plus the collapsed stacks file
-(bench/results/profile-*.txt) for a flame graph. Not part of `make bench`: a tool.
+by tools/bench.d/peers.sh) for SECONDS (default 30) at 1,000 samples a second, and prints
+the functions that hold the most samples, inclusive and self, plus the collapsed stacks file
+(bench/results/profile-*.txt) for a flame graph. --default-intervals: every source at its
+default interval, as bench_peers measures the CPU budget. Not part of `make bench`: a tool.
 """
 
 from __future__ import annotations
@@ -21,7 +22,14 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.bench_peers import COCKPIT, PEERS_VENV, RESULTS, DemoSims, cockpit_ready  # noqa: E402
+from bench.bench_peers import (  # noqa: E402
+    COCKPIT,
+    PEERS_VENV,
+    RESULTS,
+    DemoSims,
+    at_default_intervals,
+    cockpit_ready,
+)
 from tests.support.pty_app import PtyApp  # noqa: E402
 
 
@@ -70,12 +78,14 @@ def main(argv: list[str]) -> int:
     out = RESULTS / f"profile-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{size}.txt"
     sims = DemoSims()
     try:
-        term = PtyApp([COCKPIT, "run", str(sims.config), "--layout", "launch"], cols, rows)
+        config = at_default_intervals(sims.config) if "--default-intervals" in argv else (
+            sims.config)
+        term = PtyApp([COCKPIT, "run", str(config), "--layout", "launch"], cols, rows)
         try:
             term.wait_for(cockpit_ready, 30)
             time.sleep(8)
             cmd = [str(spy), "record", "--pid", str(term.proc.pid), "--duration", str(seconds),
-                   "--format", "raw", "--output", str(out), "--rate", "200", "--nonblocking"]
+                   "--format", "raw", "--output", str(out), "--rate", "1000", "--nonblocking"]
             if "--threads" in argv:
                 cmd.append("--threads")
             subprocess.run(cmd, check=True, capture_output=True)

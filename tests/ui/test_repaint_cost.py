@@ -365,3 +365,71 @@ async def test_table_drawn_before_it_measured_new_rows_is_redrawn_at_their_width
         await pilot.pause()
         lines = [strip.text for strip in table.render_lines(Region(0, 0, w, h))]
         assert "a longer message than before 0" in lines[1]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 60)])
+async def test_table_rows_added_need_no_layout_pass_unless_the_scrollbar_comes_or_goes(
+        size) -> None:
+    """A new event in the log adds a row, and DataTable's virtual size moved with it: that
+    asked for Textual's layout pass, the whole screen arranged and rendered again. The
+    table's size is its pane's; only its scrollbar can change, and does."""
+    from textual.containers import Vertical
+
+    from cockpit.ui.panes.table import CockpitTable
+
+    class TableApp(App[None]):
+        CSS = "#box { height: 8; }"
+
+        def compose(self) -> ComposeResult:
+            with Vertical(id="box"):
+                yield CockpitTable([("At", "at"), ("Message", "msg")])
+            yield Static("below", id="below")
+
+    def rows(n: int) -> list:
+        return [(f"e{i}", (plain(f"12:00:{i:02d}"), plain(f"event {i}")))
+                for i in reversed(range(n))]  # newest first, as the log shows them
+
+    async with TableApp().run_test(size=size) as pilot:
+        app = pilot.app
+        table = app.query_one(CockpitTable)
+        layouts: list[int] = []
+        refresh_layout = app.screen._refresh_layout  # noqa: SLF001
+
+        def counted(*args: object, **kwargs: object) -> None:
+            layouts.append(1)
+            refresh_layout(*args, **kwargs)
+
+        app.screen._refresh_layout = counted  # type: ignore[method-assign]  # noqa: SLF001
+        table.show(rows(3))
+        await pilot.pause()
+        await pilot.pause()
+        assert not table.show_vertical_scrollbar
+        layouts.clear()
+        table.show(rows(4))  # a row more, still no scrollbar: no layout
+        await pilot.pause()
+        await pilot.pause()
+        assert layouts == []
+        assert table.virtual_size.height == 5  # header and four rows
+        table.show(rows(20))  # past the table's height: the scrollbar comes, a layout
+        await pilot.pause()
+        await pilot.pause()
+        assert table.show_vertical_scrollbar and layouts
+        layouts.clear()
+        table.show(rows(40))  # more rows, the scrollbar already there: no layout
+        await pilot.pause()
+        await pilot.pause()
+        assert layouts == []
+        assert table.vertical_scrollbar.window_virtual_size == 41  # its thumb follows
+        assert table.max_scroll_y == 41 - table.scrollable_content_region.height
+        w, h = table.size
+        lines = [strip.text for strip in table.render_lines(Region(0, 0, w, h))]
+        # The cursor stays on its event (e2, now near the end), scrolled into view as
+        # with a layout pass: the rows around it are the new ones.
+        assert table.cursor_row == 37 and table.scroll_y == 31 <= table.max_scroll_y
+        assert "event 8" in lines[1] and "event 2" in lines[-1]
+        assert app.query_one("#below", Static).region.y == 8  # nothing else moved
+        table.show(rows(2))  # fits again: the scrollbar goes, a layout
+        await pilot.pause()
+        await pilot.pause()
+        assert not table.show_vertical_scrollbar and layouts
+        assert table.vertical_scrollbar.display is False

@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from rich.text import Text
 from textual.binding import Binding
+from textual.geometry import Size
+from textual.reactive import Reactive
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellKey, ColumnKey, RowKey
 
@@ -42,6 +44,20 @@ class CockpitTable(FastCells, DataTable):
        still scroll. */
     CockpitTable { height: 1fr; scrollbar-size-vertical: 1; scrollbar-size-horizontal: 0; }
     """
+
+    # DataTable's virtual size moves with every row added or removed (a new event in the
+    # log), and Widget's `virtual_size` asks for Textual's layout pass: the whole screen
+    # arranged and rendered again (at default intervals, 2 of the 3 layout passes a minute
+    # and ~40% of the screen updates' CPU, issue 14). The table's size is its pane's
+    # (height: 1fr), not its rows', so what can change is its scrollbars: the watcher below
+    # updates them, a layout only where one shows or hides (their reactives ask for it).
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+
+    def watch_virtual_size(self, size: Size) -> None:
+        if self.styles.auto_dimensions:  # sized by its rows after all (a style changed it)
+            self.refresh(layout=True)
+        elif self.is_mounted:
+            self._scroll_update(size)
 
     def __init__(self, columns: Sequence[tuple[str, str]], **kwargs) -> None:
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
