@@ -48,7 +48,7 @@ class CockpitTable(FastCells, DataTable):
     # DataTable's virtual size moves with every row added or removed (a new event in the
     # log), and Widget's `virtual_size` asks for Textual's layout pass: the whole screen
     # arranged and rendered again (at default intervals, 2 of the 3 layout passes a minute
-    # and ~40% of the screen updates' CPU, issue 14). The table's size is its pane's
+    # at 80x24, issue 14). The table's size is its pane's
     # (height: 1fr), not its rows', so what can change is its scrollbars: the watcher below
     # updates them, a layout only where one shows or hides (their reactives ask for it).
     virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
