@@ -26,7 +26,10 @@ ROUNDS = 6
 CHECKLIST = ("title: t\nsections:\n  - title: s\n    items:\n"
              "      - {id: a, text: A}\n      - {id: b, text: B}\n")
 WRITER = """
-import sys, time
+import signal, sys, time
+# A hangup ends the writer as it ends a process on a terminal, even when the tests run
+# under nohup (SIGHUP ignored, and inherited): the test is of kills, not of nohup.
+signal.signal(signal.SIGHUP, signal.SIG_DFL)
 from cockpit.config import load_config
 from cockpit.engine import Engine
 from cockpit.store.sqlite import SqliteStore
