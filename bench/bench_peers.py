@@ -11,10 +11,11 @@ Why 60 s and three runs: the cockpit's sources sample on one grid of their inter
 divides 60 s (kube 2 s, Prometheus and GPUs 5 s, health and ports 10 s, alerts 15 s,
 helm 30 s, the ASR probe 60 s). A 60 s window holds each of them a whole number of
 times wherever it starts; a 30 s one held the probe run (and one or two helm runs) or
-not, which moved the figure by about as much as the cockpit and glances differ. The
-two sides of the CPU budget, the cockpit and glances, are measured BENCH_PEERS_REPEAT
-times (3), alternately at each size, and compared by their medians; every run is
-printed and kept in the JSON. The other programs are measured once.
+not, by where it started. Runs still differ (the demo's scenario is busier in its first
+minutes, and the machine is shared), so the two sides of the CPU budget, the cockpit
+and glances, are measured BENCH_PEERS_REPEAT times (3), alternately at each size, and
+compared by their medians; every run is printed and kept in the JSON. The other
+programs are measured once.
 
 - cockpit: `cockpit run` on the demo's config (`cockpit demo --print-config
   --no-scripted-fault`: the simulated cluster, Prometheus with DCGM metrics, the ASR
