@@ -10,3 +10,33 @@ __version__ = "0.1.0"
 # (issue 14). A None in sys.modules makes that import fail as if click were absent, and
 # httpx then defines its stub `main`. Nothing else changes: `httpx` itself loads whole.
 _sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+
+
+def _no_pydantic_plugins() -> None:
+    """pydantic looks for plugins the first time it builds a validator: it imports
+    importlib.metadata (email, zipfile, csv, ...) and reads the entry points of every
+    installed distribution, ~18 ms before the first frame (issue 14), for plugins the
+    cockpit has no use for (they would observe every validation: a tracer, say). Its
+    loader is answered here with no plugins; any other name in it still loads the real
+    module, so a pydantic that grew one keeps working."""
+    import types
+
+    name = "pydantic.plugin._loader"
+    if name in _sys.modules:
+        return
+    loader = types.ModuleType(name, "cockpit: no pydantic plugins (cockpit/__init__.py)")
+
+    def real(attr: str) -> object:
+        if attr.startswith("__"):  # the import system's own probes (`__path__`, ...)
+            raise AttributeError(attr)
+        del _sys.modules[name]
+        import importlib
+
+        return getattr(importlib.import_module(name), attr)
+
+    loader.get_plugins = lambda: ()  # type: ignore[attr-defined]
+    loader.__getattr__ = real  # type: ignore[attr-defined]
+    _sys.modules[name] = loader
+
+
+_no_pydantic_plugins()
