@@ -176,6 +176,7 @@ class CockpitTable(FastCells, DataTable):
                     if old is None or old[i] != sig[i]:
                         self._set_cell(key, col_keys[i], cell)
                 self._sigs[key] = sig
+            self._measure_now()
             return
         current = self.current_key()
         self.clear()
@@ -189,6 +190,21 @@ class CockpitTable(FastCells, DataTable):
         self._cells = dict(rows)
         if current in self._sigs:
             self.move_cursor(row=keys.index(current), animate=False)
+        self._measure_now()
+
+    def _measure_now(self) -> None:
+        """Measure new rows and widened cells now, as DataTable does when it is next idle
+        (in the same order): the frame painted after a `show` has them at their widths.
+        At start that frame is the first one, painted before the table is ever idle."""
+        if self._updated_cells:
+            updated = self._updated_cells.copy()
+            self._updated_cells.clear()
+            self._update_column_widths(updated)
+        if self._require_update_dimensions:
+            self._require_update_dimensions = False
+            new_rows = self._new_rows.copy()
+            self._new_rows.clear()
+            self._update_dimensions(new_rows)
 
 
 class TablePane(Pane):
