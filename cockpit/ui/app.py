@@ -380,10 +380,10 @@ class CockpitApp(App[int]):
 
         async def when_mounted() -> None:
             # A layout shown for the first time has no panes to draw until its grid is
-            # mounted: drawn then, before its first paint (panes whose drawing depends on
-            # their size draw again when they get it), not at the clock's next pass.
+            # mounted: laid out and drawn then, at their sizes, before its first paint
+            # (ui/presize.py), not at the clock's next pass.
             await mounting
-            self._after_switch()
+            draw_at_sizes(self.screen, self._after_switch)
 
         self.call_later(when_mounted)
 

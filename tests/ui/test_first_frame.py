@@ -50,3 +50,35 @@ async def test_the_first_paint_shows_every_pane_as_it_settles(tmp_path, monkeypa
     assert first, "the screen never painted"
     assert digits_masked(first[0]) == digits_masked(settled)
     assert "info  a" in settled  # the log's note, in its message column
+
+
+async def test_a_layout_shown_for_the_first_time_is_whole_at_its_first_paint(
+        tmp_path, monkeypatch) -> None:
+    """80x24 to 200x60: the launch layout is mounted then, and laid out and drawn at its
+    panes' sizes before it is first painted (two wrong paints came first before). The
+    key hints may follow a paint later (they follow the focus into the new layout)."""
+    engine, _ = make_engine(tmp_path, checklist=CHECKLIST)
+    app = CockpitApp(engine, layouts("compact", "launch"), start_engine=False)
+    wide: list[str] = []
+    paint = Screen._compositor_refresh
+
+    def paints_at_200(screen: Screen) -> None:
+        if screen is app.screen:
+            text = screen_text(app)
+            if len(text.splitlines()[0]) == 200:
+                wide.append(text)
+        paint(screen)
+
+    monkeypatch.setattr(Screen, "_compositor_refresh", paints_at_200)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(3):
+            await pilot.pause()
+        assert app.layout_name == "compact"
+        await pilot.resize_terminal(200, 60)
+        for _ in range(6):
+            await pilot.pause()
+        assert app.layout_name == "launch"
+        settled = screen_text(app)
+    assert wide, "the launch layout was never painted"
+    above_the_hints = [digits_masked(t).splitlines()[:-1] for t in (wide[0], settled)]
+    assert above_the_hints[0] == above_the_hints[1]
