@@ -38,7 +38,7 @@ from cockpit.ui.keys import APP_BINDINGS, active_keys
 from cockpit.ui.panes import pane_class
 from cockpit.ui.panes.base import Changes, Pane
 from cockpit.ui.partial_render import narrow_partial_updates
-from cockpit.ui.presize import draw_at_sizes
+from cockpit.ui.presize import FirstPaintScreen, draw_at_sizes
 from cockpit.ui.rollback_desk import RollbackDesk, recover
 from cockpit.ui.status_bar import KeyHints, StatusBar, clock  # noqa: F401 - re-exported
 from cockpit.ui.strips import lean_strips
@@ -63,21 +63,6 @@ COMPACT_BELOW = (120, 35)  # columns, rows: a smaller terminal gets the compact 
 
 def _widget_id(text: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in text) or "x"
-
-
-class FirstPaintScreen(Screen):
-    """The app's default screen: it has the panes drawn just before its first paint.
-
-    Its ScreenResume handler runs before Textual's own (which lays out and paints), so
-    the app can lay the panes out and draw them at their sizes first (`_first_draw`)."""
-
-    def on_screen_resume(self, event: events.ScreenResume) -> None:
-        app = self.app
-        if isinstance(app, CockpitApp) and not app._drawn_once:  # noqa: SLF001
-            app._first_draw()  # noqa: SLF001 - the app's own screen
-            # Every widget was styled as it mounted, and the draw restyled what it
-            # changed: styling them all again (Textual's resume does) is ~8 ms for nothing.
-            event.refresh_styles = False
 
 
 class CockpitApp(App[int]):
@@ -209,20 +194,22 @@ class CockpitApp(App[int]):
         self._focus_first()
         self._mounted = True
         if self.screen.stack_updates:  # already painted (not Textual's usual order)
-            self._first_draw()
+            self.draw_before_first_paint()
 
     def get_default_screen(self) -> Screen:
         return FirstPaintScreen(id="_default")
 
-    def _first_draw(self) -> None:
-        """Draw every pane, once, just before the screen's first paint: laid out first
-        (ui/presize.py), each is drawn at its size and the first frame is whole."""
+    def draw_before_first_paint(self) -> bool:
+        """Draw every pane, once, just before the screen's first paint (FirstPaintScreen):
+        laid out first (ui/presize.py), each is drawn at its size and the first frame is
+        whole. False when it did not draw (done already, or not mounted yet)."""
         if self._drawn_once or not self._mounted:
-            return
+            return False
         self._drawn_once = True
         for bar in self._status_bars():  # its clock is as wide as its text: shown first,
             bar.show(self.layout_name, self.paused_at, keys=False)  # so the hints fit
         draw_at_sizes(self.screen, self._apply_changes)
+        return True
 
     async def _start_engine(self) -> None:
         try:
