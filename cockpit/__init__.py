@@ -29,7 +29,8 @@ def _no_pydantic_plugins() -> None:
     def real(attr: str) -> object:
         if attr.startswith("__"):  # the import system's own probes (`__path__`, ...)
             raise AttributeError(attr)
-        del _sys.modules[name]
+        if _sys.modules.get(name) is loader:
+            del _sys.modules[name]  # once: later calls find the real module loaded
         import importlib
 
         return getattr(importlib.import_module(name), attr)
