@@ -37,7 +37,8 @@ def narrow_partial_updates() -> bool:
     return _applied
 
 
-def _params(fn: Any) -> tuple[str, ...]:
+def code_params(fn: Any) -> tuple[str, ...]:
+    """A function's positional parameter names: the guards that Textual is the expected one."""
     code = getattr(fn, "__code__", None)
     return code.co_varnames[:code.co_argcount] if code is not None else ()
 
@@ -52,7 +53,7 @@ def apply_to(compositor: type) -> bool:
     get_renders = compositor.__dict__.get("_get_renders")
     partial = compositor.__dict__.get("render_partial_update")
     if (get_renders is None or partial is None
-            or _params(get_renders) != ("self", "crop") or _params(partial) != ("self",)
+            or code_params(get_renders) != ("self", "crop") or code_params(partial) != ("self",)
             or "visible_widgets" not in compositor.__dict__
             or "_dirty_regions" not in _names(partial)
             or "visible_widgets" not in _names(get_renders)):

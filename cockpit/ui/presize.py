@@ -26,6 +26,8 @@ from typing import Any
 from textual import events
 from textual.screen import Screen
 
+from cockpit.ui.partial_render import code_params
+
 
 class FirstPaintScreen(Screen):
     """The app's default screen: the app draws its panes just before its first paint.
@@ -42,26 +44,22 @@ class FirstPaintScreen(Screen):
             event.refresh_styles = False
 
 
-def _params(fn: Any) -> tuple[str, ...]:
-    code = getattr(fn, "__code__", None)
-    return code.co_varnames[:code.co_argcount] if code is not None else ()
-
-
 def fits(screen: Any) -> bool:
     """Whether `screen` has the compositor and size hooks this module expects."""
     compositor = getattr(screen, "_compositor", None)
     reflow = getattr(type(compositor), "reflow", None)
     size_updated = getattr(type(screen), "_size_updated", None)
     return (compositor is not None and reflow is not None
-            and _params(reflow) == ("self", "parent", "size")
-            and _params(size_updated)[:4] == ("self", "size", "virtual_size", "container_size")
+            and code_params(reflow) == ("self", "parent", "size")
+            and code_params(size_updated)[:4] == ("self", "size", "virtual_size", "container_size")
             and isinstance(getattr(type(compositor), "layers", None), property)
             and callable(getattr(screen, "_clear_arrangement_cache", None)))
 
 
 def draw_at_sizes(screen: Any, draw: Callable[[], None]) -> bool:
     """Lay `screen` out at the app's size, size its widgets, then `draw()`: all before
-    the screen's first paint, which lays out again what `draw` changed. False when this
+    the next paint (the screen's first, or a layout's first), whose layout pass places
+    what `draw` changed. False when this
     Textual is not the one expected: then only `draw()`, as before."""
     sized = size_before_paint(screen)
     draw()
